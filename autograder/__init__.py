@@ -1,0 +1,9 @@
+"""Gate by Gate autograder: reference implementations, hidden checks and the instructor CLI.
+
+Layout:
+    reference/   one reference implementation of every graded function (numpy), tested against torch.nn
+    checking.py  the comparison machinery hidden tests use (seeded cases, tolerances, clear messages)
+    hidden/      one module per assignment: its hidden cases, called from the solution notebooks' test cells
+    nbgrader_config.py  the course's nbgrader configuration
+    grading.py   batch grading of a class through nbgrader; cli.py / __main__.py: `python -m autograder`
+"""

@@ -1,0 +1,49 @@
+"""The course's nbgrader configuration, in one place.
+
+Used two ways:
+  * imported: `course_config()` returns a traitlets Config; `python -m autograder` builds on it;
+  * as a Jupyter config file, for plain nbgrader commands run from the repo root:
+        nbgrader generate_assignment a01_rnn_forward --config=autograder/nbgrader_config.py
+
+Layout: the course root is the repo root, students' versions are released into exercises/, and
+everything nbgrader writes while grading (gradebook, submitted/, autograded/, feedback/) lives under
+grading/, which git ignores.
+"""
+import os
+
+from traitlets.config import Config
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+WORK_DIRECTORY = "grading"
+
+# Seconds one cell may run before it is interrupted. Generous: a correct cell here takes well under one.
+CELL_TIMEOUT = 60
+
+
+def course_config(root=REPO_ROOT, work_directory=WORK_DIRECTORY, release_directory="exercises",
+                  cell_timeout=CELL_TIMEOUT):
+    """The nbgrader Config for a course rooted at `root`, with its grading work under `work_directory`.
+
+    `work_directory` and `release_directory` may be relative to root or absolute.
+    """
+    c = Config()
+    c.CourseDirectory.root = root
+    c.CourseDirectory.source_directory = "solutions"
+    c.CourseDirectory.release_directory = release_directory
+    c.CourseDirectory.submitted_directory = os.path.join(work_directory, "submitted")
+    c.CourseDirectory.autograded_directory = os.path.join(work_directory, "autograded")
+    c.CourseDirectory.feedback_directory = os.path.join(work_directory, "feedback")
+    c.CourseDirectory.db_url = "sqlite:///" + os.path.join(root, work_directory, "gradebook.db")
+    # Solution code is replaced by this stub in the students' version.
+    c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+    c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+    # A test cell that a student deleted, or whose metadata they stripped, is put back from the gradebook.
+    c.OverwriteCells.add_missing_cells = True
+    c.Execute.timeout = cell_timeout
+    # Every notebook runs in the course's own Python kernel, whatever kernel the student's copy names.
+    c.Execute.kernel_name = "python3"
+    return c
+
+
+if "get_config" in globals():  # executed as a Jupyter config file
+    get_config().merge(course_config())  # noqa: F821
