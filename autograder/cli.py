@@ -1,6 +1,7 @@
-"""`python -m autograder`: the instructor's commands.
+"""`python -m autograder`: the course's commands.
 
-    python -m autograder grade ASSIGNMENT SUBMISSIONS [--out DIR] [--workers N] [--timeout S]
+    python -m autograder grade ASSIGNMENT SUBMISSIONS [--out DIR] [--workers N] [--timeout S] ...
+    python -m autograder check NOTEBOOK
     python -m autograder release [ASSIGNMENT ...]
     python -m autograder cases [ASSIGNMENT ...]
 """
@@ -11,6 +12,8 @@ import sys
 
 from .assignments import CourseError, generate_release, list_assignments, require_assignment
 from .nbgrader_config import CELL_TIMEOUT
+from .sandbox import Limits
+from .submissions import DEFAULT_ID_PATTERN
 
 
 def main(argv=None):
@@ -19,11 +22,18 @@ def main(argv=None):
 
     grade = commands.add_parser("grade", help="autograde every student's submission of one assignment")
     grade.add_argument("assignment", help="assignment name, e.g. a01_rnn_forward")
-    grade.add_argument("submissions", help="folder with one sub-folder per student, named by student id")
-    grade.add_argument("--out", help="where grades.csv and feedback/ go (default: grading/ASSIGNMENT)")
+    grade.add_argument("submissions", help="folder with one sub-folder per student, named by student id, "
+                                           "or an LMS .zip of notebooks")
+    grade.add_argument("--out", help="where grades.csv, results/ and feedback/ go (default: grading/ASSIGNMENT)")
     grade.add_argument("--workers", type=int, default=None, help="students graded at once (default: CPU count)")
-    grade.add_argument("--timeout", type=int, default=CELL_TIMEOUT,
-                       help=f"seconds one cell may run (default: {CELL_TIMEOUT})")
+    grade.add_argument("--id-pattern", default=DEFAULT_ID_PATTERN,
+                       help="for a .zip: regex with a (?P<student_id>...) group, matched against each path")
+    grade.add_argument("--regrade", action="store_true", help="regrade students whose results are already saved")
+    _add_sandbox_options(grade)
+
+    check = commands.add_parser("check", help="run a notebook's visible tests in the sandbox; exit 1 if any fails")
+    check.add_argument("notebook")
+    _add_sandbox_options(check)
 
     release = commands.add_parser("release", help="regenerate exercises/ from solutions/ (nbgrader generate_assignment)")
     release.add_argument("assignments", nargs="*", help="default: every assignment")
@@ -35,6 +45,8 @@ def main(argv=None):
     try:
         if args.command == "grade":
             return _grade(args)
+        if args.command == "check":
+            return _check(args)
         if args.command == "release":
             generate_release(args.assignments or None)
             print(f"exercises/ regenerated: {', '.join(args.assignments or list_assignments())}")
@@ -47,19 +59,66 @@ def main(argv=None):
     return 1
 
 
+def _add_sandbox_options(parser):
+    defaults = Limits()
+    parser.add_argument("--timeout", type=int, default=CELL_TIMEOUT,
+                        help=f"seconds one cell may run (default: {CELL_TIMEOUT})")
+    parser.add_argument("--memory-gb", type=float, default=defaults.memory_bytes / 1024 ** 3,
+                        help="address-space limit of a student's kernel, in GiB (default: %(default)g)")
+    parser.add_argument("--cpu-seconds", type=int, default=defaults.cpu_seconds,
+                        help="CPU time limit for a whole notebook (default: %(default)s)")
+    parser.add_argument("--no-sandbox", action="store_true",
+                        help="run student code WITHOUT isolation (it can read and write anything you can)")
+
+
+def _limits(args):
+    if args.no_sandbox:
+        print("WARNING: --no-sandbox: student code runs unisolated, with your permissions. "
+              "Use it only for code you trust.", file=sys.stderr)
+    return Limits(memory_bytes=int(args.memory_gb * 1024 ** 3), cpu_seconds=args.cpu_seconds)
+
+
+def _check(args):
+    from .selfcheck import check_notebook
+
+    results = check_notebook(args.notebook, not args.no_sandbox, args.timeout, _limits(args))
+    for cell, passed, message in results:
+        print(f"{'PASS' if passed else 'FAIL'}  {cell}" + (f"  {message}" if message else ""))
+    failed = sum(not passed for _, passed, _ in results)
+    print(f"{len(results) - failed} passed, {failed} failed")
+    return 1 if failed or not results else 0
+
+
 def _grade(args):
-    from .grading import grade_class
+    import tempfile
+
+    from .grading import GradingOptions, grade_class
+    from .submissions import unpack_lms_zip
 
     if args.workers is not None and args.workers < 1:
         raise CourseError("--workers must be at least 1")
-    rows = grade_class(args.assignment, args.submissions, args.out, args.workers, args.timeout)
+    options = GradingOptions(cell_timeout=args.timeout, use_sandbox=not args.no_sandbox, limits=_limits(args),
+                             regrade=args.regrade)
+    submissions = args.submissions
+    if submissions.endswith(".zip"):
+        if not os.path.isfile(submissions):
+            raise CourseError(f"{submissions}: no such file")
+        unpacked = tempfile.mkdtemp(prefix="lms-")
+        for name in unpack_lms_zip(submissions, unpacked, args.assignment, args.id_pattern):
+            print(f"skipped {name}: no student id matches --id-pattern", file=sys.stderr)
+        submissions = unpacked
+    rows = grade_class(args.assignment, submissions, args.out, args.workers, options)
     width = max(len("student"), *(len(row.student_id) for row in rows))
     print(f"\n{'student':<{width}}  {'score':>11}  status")
     for row in rows:
         detail = f" ({row.detail})" if row.detail else ""
         print(f"{row.student_id:<{width}}  {row.score:>5g} / {row.max_score:<3g}  {row.status}{detail}")
     out = args.out or os.path.join("grading", args.assignment)
-    print(f"\n{len(rows)} students graded; grades in {os.path.join(out, 'grades.csv')}")
+    statuses = {}
+    for row in rows:
+        statuses[row.status] = statuses.get(row.status, 0) + 1
+    summary = ", ".join(f"{count} {status}" for status, count in sorted(statuses.items()))
+    print(f"\n{len(rows)} students graded ({summary}); grades in {os.path.join(out, 'grades.csv')}")
     return 0
 
 

@@ -1,32 +1,43 @@
 """Grade a whole class's submissions of one assignment through nbgrader.
 
-    python -m autograder grade ASSIGNMENT SUBMISSIONS [--out DIR] [--workers N]
+    python -m autograder grade ASSIGNMENT SUBMISSIONS [--out DIR] [--workers N] ...
 
-SUBMISSIONS holds one folder per student, named by the student id, with that student's copy of
-<assignment>.ipynb (and any files released with it). Results land in DIR (default grading/<assignment>):
+SUBMISSIONS is a folder with one sub-folder per student, named by the student id, holding that student's
+<assignment>.ipynb (and any files released with it), or an LMS .zip (see submissions.py). Results, in DIR
+(default grading/<assignment>):
 
-    DIR/grades.csv                          one row per student, whatever happened to their notebook
-    DIR/feedback/<student>/<assignment>.html nbgrader's feedback page
-    DIR/work/                               nbgrader's own course folders, one per student
+    DIR/grades.csv                            one row per student, whatever happened to their notebook
+    DIR/results/<student>.json                that row, plus which test cells passed and why not
+    DIR/feedback/<student>/<assignment>.html  nbgrader's feedback page, without hidden-test source
+    DIR/work/<student>/                       that student's nbgrader course folders and gradebook
 
-Every student is autograded in a course folder and sqlite gradebook of their own, seeded from one template
-gradebook made by `generate_assignment`. No two workers ever share a database, so students can be graded
-in parallel, and a broken submission can only ever spoil its own folder.
+Design:
+  * Every student is autograded in a course folder and sqlite gradebook of their own, copied from one
+    template gradebook made by `generate_assignment`. No two workers ever share a database, so students
+    are graded in parallel, and a broken submission can only spoil its own folder.
+  * Workers are long-lived processes: nbgrader and its imports load once per worker, not per student.
+  * Student code runs in the sandbox kernel (sandbox.py); hidden tests are judged outside it (verdicts.py).
+  * A student whose result is on disk for the same submission and the same assignment is not regraded, so
+    re-running is idempotent and resumes an interrupted batch.
 """
 import csv
+import hashlib
+import json
 import multiprocessing
 import os
 import re
 import shutil
 import warnings
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 import nbformat
 from tqdm import tqdm
 
-from .assignments import CourseError, last_line, require_assignment
+from . import sandbox
+from .assignments import SOLUTIONS_DIR, CourseError, last_line, require_assignment
 from .nbgrader_config import CELL_TIMEOUT, REPO_ROOT, course_config
+from .repair import repair
 
 STUDENT_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]*$")
 CSV_COLUMNS = ["student_id", "assignment", "score", "max_score", "status", "detail"]
@@ -40,11 +51,24 @@ class GradeRow:
     max_score: float
     status: str  # ok | timeout | kernel died | invalid notebook | missing notebook | error
     detail: str = ""
+    tests: list = field(default_factory=list)  # [{cell, score, max_score, passed, message}]
 
 
-def grade_class(assignment, submissions, out=None, workers=None, cell_timeout=CELL_TIMEOUT):
-    """Autograde every student folder in `submissions`; write grades.csv and feedback; return the rows."""
+@dataclass
+class GradingOptions:
+    cell_timeout: int = CELL_TIMEOUT
+    use_sandbox: bool = True
+    limits: sandbox.Limits = field(default_factory=sandbox.Limits)
+    regrade: bool = False
+
+
+def grade_class(assignment, submissions, out=None, workers=None, options=None):
+    """Autograde every student folder in `submissions`; write the outputs listed above; return the rows."""
+    options = options or GradingOptions()
     require_assignment(assignment)
+    if options.use_sandbox and sandbox.missing_tools():
+        raise CourseError(f"the grading sandbox needs {', '.join(sandbox.missing_tools())}: {sandbox.INSTALL_HINT}"
+                          f", or pass --no-sandbox to grade without isolation")
     if not os.path.isdir(submissions):
         raise CourseError(f"submissions directory {submissions!r} does not exist")
     out = os.path.abspath(out or os.path.join(REPO_ROOT, "grading", assignment))
@@ -54,9 +78,9 @@ def grade_class(assignment, submissions, out=None, workers=None, cell_timeout=CE
         raise CourseError(f"submissions directory {submissions!r} has no student folders")
 
     work = os.path.join(out, "work")
-    template_db, max_score = _make_template_gradebook(assignment, os.path.join(work, "_template"), cell_timeout)
-    jobs = [(assignment, sid, os.path.abspath(os.path.join(submissions, sid)), work, template_db, max_score,
-             cell_timeout) for sid in students]
+    template = _make_template(assignment, os.path.join(work, "_template"), options)
+    jobs = [(assignment, sid, os.path.abspath(os.path.join(submissions, sid)), work, template, options)
+            for sid in students]
 
     workers = max(1, min(workers or os.cpu_count() or 1, len(jobs)))
     rows = []
@@ -77,10 +101,28 @@ def grade_class(assignment, submissions, out=None, workers=None, cell_timeout=CE
     return rows
 
 
-def grade_student(assignment, student_id, student_dir, work, template_db, max_score, cell_timeout):
+def grade_student(assignment, student_id, student_dir, work, template, options):
     """Autograde one student in their own course folder; never raises, always returns a GradeRow."""
-    def row(status, score=0.0, detail=""):
-        return GradeRow(student_id, assignment, score, max_score, status, detail)
+    result_path = os.path.join(os.path.dirname(work), "results", f"{student_id}.json")
+    fingerprint = {"submission": _folder_hash(student_dir), "assignment": template["fingerprint"]}
+    if not options.regrade and os.path.isfile(result_path):
+        with open(result_path) as handle:
+            saved = json.load(handle)
+        if saved.get("fingerprint") == fingerprint:
+            return GradeRow(**saved["row"])
+    try:
+        row = _grade(assignment, student_id, student_dir, os.path.join(work, student_id), template, options)
+    except Exception as error:  # a grader bug must cost one row, not the batch
+        row = GradeRow(student_id, assignment, 0.0, template["max_score"], "error",
+                       _one_line(f"{type(error).__name__}: {error}"))
+    os.makedirs(os.path.dirname(result_path), exist_ok=True)
+    _write_atomically(result_path, json.dumps({"fingerprint": fingerprint, "row": asdict(row)}, indent=1))
+    return row
+
+
+def _grade(assignment, student_id, student_dir, root, template, options):
+    def row(status, score=0.0, detail="", tests=()):
+        return GradeRow(student_id, assignment, score, template["max_score"], status, detail, list(tests))
 
     if not STUDENT_ID_PATTERN.match(student_id):
         return row("error", detail="student folder name is not a valid id (letters, digits, _ . @ -)")
@@ -90,85 +132,143 @@ def grade_student(assignment, student_id, student_dir, work, template_db, max_sc
         detail = f"no {assignment}.ipynb" + (f" (found: {', '.join(found)})" if found else "")
         return row("missing notebook", detail=detail)
     try:
-        nbformat.validate(nbformat.read(notebook_path, as_version=4))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # nbformat warns while it fixes duplicate cell ids
+            notebook = nbformat.read(notebook_path, as_version=4)
+            nbformat.validate(notebook)
     except Exception as error:  # any parse or schema failure means the same thing to the student
         return row("invalid notebook", detail=_one_line(f"{assignment}.ipynb: {type(error).__name__}: {error}"))
 
-    root = os.path.join(work, student_id)
     shutil.rmtree(root, ignore_errors=True)  # regrading starts from a clean folder
     submitted = os.path.join(root, "submitted", student_id, assignment)
     shutil.copytree(student_dir, submitted)
-    shutil.copyfile(template_db, os.path.join(root, "gradebook.db"))
-
-    # nbgrader's own SQLAlchemy usage warns on every autograde; nothing an instructor can act on.
-    warnings.filterwarnings("ignore", module="nbgrader")
-    # The hidden tests import autograder.hidden, so the kernel needs the repo on its path.
-    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [REPO_ROOT, os.environ.get("PYTHONPATH")]))
-    api = _api(root, cell_timeout)
+    notebook, repairs = repair(notebook, nbformat.read(template["release"], as_version=4))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        nbformat.write(notebook, os.path.join(submitted, assignment + ".ipynb"))
+    shutil.copyfile(template["gradebook"], os.path.join(root, "gradebook.db"))
+    api = _api(root, template, options)
     result = api.autograde(assignment, student_id)
     if not result["success"]:
         text = (result.get("error") or "") + (result.get("log") or "")
         if "DeadKernelError" in text or "Kernel died" in text or "kernel died" in text:
-            return row("kernel died", detail="the kernel exited mid-notebook (os._exit, a crash, or killed)")
+            return row("kernel died", detail="the kernel exited mid-notebook (os._exit, a crash, a limit, or killed)")
         if "CellTimeoutError" in text or "TimeoutError" in text:
-            return row("timeout", detail=f"a cell ran longer than {cell_timeout} s and could not be interrupted")
+            return row("timeout", detail=f"a cell ran longer than {options.cell_timeout} s and could not be stopped")
         return row("error", detail=_one_line(last_line(text)))
 
-    autograded = os.path.join(root, "autograded", student_id, assignment, assignment + ".ipynb")
-    status, detail = "ok", ""
-    if _has_timeout(autograded):
-        status, detail = "timeout", f"a cell ran longer than {cell_timeout} s and was interrupted"
+    autograded = nbformat.read(os.path.join(root, "autograded", student_id, assignment, assignment + ".ipynb"), 4)
+    status, detail = "ok", "; ".join(repairs)
+    if any(o.get("ename") == "CellTimeoutError" for cell in autograded.cells for o in cell.get("outputs", [])):
+        status, detail = "timeout", f"a cell ran longer than {options.cell_timeout} s and was interrupted"
+    if repairs and status == "timeout":
+        detail += "; " + "; ".join(repairs)
     api.generate_feedback(assignment, student_id)
-    score = _score(api, assignment, student_id)
-    return row(status, score, detail)
+    score, tests = _scores(api, assignment, student_id, autograded)
+    return row(status, score, detail, tests)
 
 
-def _api(root_work, cell_timeout):
+def _api(root, template, options):
     from nbgrader.apps import NbGraderAPI
 
-    return NbGraderAPI(config=course_config(work_directory=root_work, cell_timeout=cell_timeout))
+    # nbgrader's own SQLAlchemy usage warns on every autograde; nothing an instructor can act on.
+    warnings.filterwarnings("ignore", module="nbgrader")
+    config = course_config(work_directory=root, cell_timeout=options.cell_timeout)
+    kernel_env = {"AUTOGRADER_CASES": template["cases"]}
+    if options.use_sandbox:
+        jupyter_dir = os.path.join(root, "jupyter")
+        sandbox.write_kernelspec(os.path.join(jupyter_dir, "kernels"), readonly_paths=[template["cases"]],
+                                 limits=options.limits, env=kernel_env, uid=sandbox.UID_BASE + os.getpid())
+        os.environ["JUPYTER_PATH"] = jupyter_dir
+        sockets = os.path.join(root, "sockets")
+        os.makedirs(sockets, exist_ok=True)
+        os.chmod(sockets, 0o777)  # the kernel runs as nobody and creates its ipc sockets here
+        config.Execute.kernel_name = sandbox.KERNEL_NAME
+        config.KernelManager.transport = "ipc"
+        config.KernelManager.ip = os.path.join(sockets, "kernel")
+    else:
+        # Still judged outside the kernel; but nothing stops the kernel reading or writing anything.
+        os.environ.update(kernel_env)
+        os.environ["PYTHONPATH"] = sandbox.SHIM_DIR
+    return NbGraderAPI(config=config)
 
 
-def _make_template_gradebook(assignment, template_dir, cell_timeout):
-    """Record the assignment (cells, points, checksums) in a fresh gradebook that every student copies."""
+def _make_template(assignment, template_dir, options):
+    """Record the assignment (cells, points, checksums) in a gradebook every student copies, and its cases."""
     from nbgrader.api import Gradebook
+    from nbgrader.apps import NbGraderAPI
+
+    from .verdicts import write_cases_file
 
     shutil.rmtree(template_dir, ignore_errors=True)
     os.makedirs(template_dir)
     config = course_config(work_directory=template_dir, release_directory=os.path.join(template_dir, "release"),
-                           cell_timeout=cell_timeout)
-    from nbgrader.apps import NbGraderAPI
-
+                           cell_timeout=options.cell_timeout)
     result = NbGraderAPI(config=config).generate_assignment(assignment, force=True)
     if not result["success"]:
         raise CourseError(f"nbgrader could not record {assignment}: {last_line(result.get('error'))}")
-    db = os.path.join(template_dir, "gradebook.db")
-    with Gradebook("sqlite:///" + db) as gradebook:
-        max_score = gradebook.find_assignment(assignment).max_score
-    return db, max_score
+    gradebook = os.path.join(template_dir, "gradebook.db")
+    with Gradebook("sqlite:///" + gradebook) as gb:
+        max_score = gb.find_assignment(assignment).max_score
+    cases = os.path.join(template_dir, "cases.pkl")
+    write_cases_file(assignment, cases)
+    os.chmod(template_dir, 0o755)
+    os.chmod(cases, 0o644)
+    hidden_module = os.path.join(REPO_ROOT, "autograder", "hidden", assignment + ".py")
+    fingerprint = _files_hash([os.path.join(SOLUTIONS_DIR, assignment, assignment + ".ipynb"), hidden_module])
+    fingerprint += f"-timeout{options.cell_timeout}-sandbox{int(options.use_sandbox)}"
+    release = os.path.join(template_dir, "release", assignment, assignment + ".ipynb")
+    return {"gradebook": gradebook, "cases": cases, "release": release, "max_score": max_score,
+            "fingerprint": fingerprint}
 
 
-def _score(api, assignment, student_id):
+def _scores(api, assignment, student_id, autograded):
+    """Total score, and per test cell: points and the message a failing cell showed."""
     from nbgrader.api import Gradebook
 
+    messages = {}
+    for cell in autograded.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        errors = [o for o in cell.get("outputs", []) if o.output_type == "error"]
+        if grade_id and errors:
+            messages[grade_id] = _one_line(f"{errors[0].ename}: {errors[0].evalue}")
     with Gradebook(api.coursedir.db_url) as gradebook:
-        return gradebook.find_submission(assignment, student_id).score
+        submission = gradebook.find_submission_notebook(assignment, assignment, student_id)
+        tests = [{"cell": grade.name, "score": grade.score, "max_score": grade.max_score,
+                  "passed": grade.score == grade.max_score, "message": messages.get(grade.name, "")}
+                 for grade in sorted(submission.grades, key=lambda g: g.name)]
+        return gradebook.find_submission(assignment, student_id).score, tests
 
 
-def _has_timeout(notebook_path):
-    nb = nbformat.read(notebook_path, as_version=4)
-    return any(output.get("ename") == "CellTimeoutError"
-               for cell in nb.cells if cell.cell_type == "code" for output in cell.get("outputs", []))
+def _folder_hash(folder):
+    files = sorted(os.path.join(d, f) for d, _, names in os.walk(folder) for f in names)
+    return _files_hash(files, relative_to=folder)
+
+
+def _files_hash(paths, relative_to=None):
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update(os.path.relpath(path, relative_to or "/").encode())
+        if os.path.isfile(path):
+            with open(path, "rb") as handle:
+                digest.update(handle.read())
+    return digest.hexdigest()[:16]
 
 
 def _write_csv(path, rows):
     tmp = path + ".tmp"
     with open(tmp, "w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=CSV_COLUMNS)
+        writer = csv.DictWriter(handle, fieldnames=CSV_COLUMNS, extrasaction="ignore")
         writer.writeheader()
         for row in rows:
             writer.writerow(asdict(row))
     os.replace(tmp, path)  # a crash mid-write never leaves a half-written grades.csv
+
+
+def _write_atomically(path, text):
+    with open(path + ".tmp", "w") as handle:
+        handle.write(text)
+    os.replace(path + ".tmp", path)
 
 
 def _one_line(text, limit=300):

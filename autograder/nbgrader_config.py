@@ -42,6 +42,27 @@ def course_config(root=REPO_ROOT, work_directory=WORK_DIRECTORY, release_directo
     c.Execute.timeout = cell_timeout
     # Every notebook runs in the course's own Python kernel, whatever kernel the student's copy names.
     c.Execute.kernel_name = "python3"
+    c.LimitOutput.max_lines = 200
+    c.LimitOutput.max_traceback = 50
+    # Hidden tests are judged outside the student's kernel, right after it ran (autograder/verdicts.py);
+    # the feedback page never shows hidden-test source.
+    c.Autograde.autograde_preprocessors = [
+        "nbgrader.preprocessors.Execute",
+        "autograder.verdicts.JudgeHiddenTests",
+        "autograder.verdicts.CapOutputs",
+        "nbgrader.preprocessors.IgnorePattern",
+        "nbconvert.preprocessors.ClearMetadataPreprocessor",
+        "nbgrader.preprocessors.LimitOutput",
+        "nbgrader.preprocessors.SaveAutoGrades",
+        "nbgrader.preprocessors.AssignLatePenalties",
+        "nbgrader.preprocessors.CheckCellMetadata",
+    ]
+    c.GenerateFeedback.preprocessors = [
+        "nbgrader.preprocessors.ClearHiddenTests",
+        "nbgrader.preprocessors.GetGrades",
+        "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+    ]
+    c.ClearHiddenTests.enforce_metadata = False
     return c
 
 

@@ -8,7 +8,8 @@ import nbformat
 import pytest
 
 from autograder.assignments import list_assignments
-from autograder.grading import grade_class
+from autograder import sandbox
+from autograder.grading import GradingOptions, grade_class
 from autograder.testing import exercise_notebook, set_answer, solved_exercise
 
 from conftest import REPO_ROOT
@@ -24,7 +25,9 @@ def test_untouched_scores_zero_and_solutions_score_full_marks(assignment, tmp_pa
     subs = tmp_path / "subs"
     write(subs / "untouched", assignment + ".ipynb", exercise_notebook(assignment))
     write(subs / "solved", assignment + ".ipynb", solved_exercise(assignment))
-    rows = {row.student_id: row for row in grade_class(assignment, str(subs), str(tmp_path / "out"), workers=2)}
+    options = GradingOptions(use_sandbox=not sandbox.missing_tools())
+    rows = {row.student_id: row for row in grade_class(assignment, str(subs), str(tmp_path / "out"), workers=2,
+                                                        options=options)}
     assert rows["untouched"].status == "ok" and rows["untouched"].score == 0
     assert rows["solved"].status == "ok"
     assert rows["solved"].score == rows["solved"].max_score > 0
@@ -52,8 +55,9 @@ def test_broken_submissions_get_a_row_and_never_stop_the_batch(tmp_path):
     set_answer(crashing, "rnn_step", "import os\nos._exit(3)")
     write(subs / "crashing", assignment + ".ipynb", crashing)
 
+    options = GradingOptions(cell_timeout=5, use_sandbox=not sandbox.missing_tools())
     rows = {r.student_id: r for r in grade_class(assignment, str(subs), str(tmp_path / "out"), workers=2,
-                                                  cell_timeout=5)}
+                                                  options=options)}
     assert set(rows) == {"honest", "malformed", "misnamed", "empty_folder", "endless", "crashing"}
     assert (rows["honest"].status, rows["honest"].score) == ("ok", 10)
     assert (rows["malformed"].status, rows["malformed"].score) == ("invalid notebook", 0)

@@ -1,0 +1,159 @@
+"""A Jupyter kernel that runs student code in a sandbox: bubblewrap, then setpriv, then prlimit.
+
+What the kernel sees and may do:
+  * no network (its own network namespace, loopback down; the kernel talks to nbgrader over ipc sockets);
+  * a read-only system: only /usr, /etc, /bin, /lib*, the Python installation and the venv are mounted;
+  * a private, empty /tmp;
+  * its own working folder (the student's autograded copy) read-write, and nothing else of the course: the
+    gradebook, solutions/, the reference package and other students' folders are not mounted at all;
+  * an unprivileged user (nobody, or a uid of its own per concurrent kernel) with no capabilities and no
+    way to gain privileges;
+  * limits on address space, CPU seconds, processes, file size and open files.
+
+Hidden tests inside the kernel import a small shim (autograder/kernel_shim) instead of the autograder
+package; see autograder/verdicts.py for how their results are judged outside the kernel.
+
+`write_kernelspec` creates a kernelspec whose argv is this module run as a script; the script builds the
+bubblewrap command line and execs it.
+"""
+import json
+import os
+import shutil
+import sys
+from dataclasses import asdict, dataclass
+
+KERNEL_NAME = "gatebygate-sandbox"
+NOBODY = 65534
+UID_BASE = 200000  # + a grading worker's pid: a uid no account uses, unique among running workers
+SHIM_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "kernel_shim")
+SYSTEM_DIRS = ["/usr", "/etc", "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/libx32"]
+INSTALL_HINT = "install bubblewrap (Debian/Ubuntu: apt-get install bubblewrap; `make test` does this as root)"
+
+
+@dataclass
+class Limits:
+    memory_bytes: int = 3 * 1024 ** 3   # address space; torch alone maps ~1 GB
+    cpu_seconds: int = 600              # whole-notebook CPU budget: a busy loop cannot outlive it
+    processes: int = 256                # threads count too (torch and BLAS start a few)
+    file_bytes: int = 64 * 1024 ** 2
+    open_files: int = 256
+
+
+def missing_tools():
+    """Names of the sandbox's tools that are not installed (empty when the sandbox can run)."""
+    return [tool for tool in ("bwrap", "setpriv", "prlimit") if shutil.which(tool) is None]
+
+
+def write_kernelspec(kernels_dir, readonly_paths=(), limits=None, env=None, uid=NOBODY):
+    """Write kernels_dir/<KERNEL_NAME>/kernel.json; put kernels_dir's parent on JUPYTER_PATH to use it.
+
+    readonly_paths: extra files or folders the kernel may read (e.g. the hidden cases of this submission).
+    env: extra environment variables for the code in the sandbox.
+    uid: the unprivileged user the kernel runs as. The process limit counts every process of a user, so
+         kernels that run at the same time should each have their own, or one could starve the others.
+    """
+    spec_dir = os.path.join(kernels_dir, KERNEL_NAME)
+    os.makedirs(spec_dir, exist_ok=True)
+    settings = {"limits": asdict(limits or Limits()), "readonly": [os.path.abspath(p) for p in readonly_paths],
+                "env": dict(env or {}), "uid": uid}
+    spec = {
+        "argv": [sys.executable, os.path.abspath(__file__), json.dumps(settings), "{connection_file}"],
+        "display_name": "Python 3 (grading sandbox)",
+        "language": "python",
+        # nbgrader interrupts a cell that runs too long; a signal cannot cross into the pid namespace.
+        "interrupt_mode": "message",
+    }
+    with open(os.path.join(spec_dir, "kernel.json"), "w") as handle:
+        json.dump(spec, handle, indent=1)
+    return spec_dir
+
+
+def bwrap_command(settings, connection_file, workdir):
+    """The full command line that starts an ipykernel inside the sandbox."""
+    limits = Limits(**settings["limits"])
+    python_prefix = os.path.realpath(sys.base_prefix)
+    venv = os.path.realpath(sys.prefix)
+    socket_dir = os.path.dirname(os.path.abspath(connection_file))
+    # Every namespace but the user one: inside a user namespace, nobody's uid would not be mapped.
+    command = ["bwrap", "--die-with-parent", "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts",
+               "--unshare-cgroup-try", "--new-session", "--clearenv",
+               "--dev", "/dev", "--proc", "/proc", "--perms", "1777", "--tmpfs", "/tmp"]
+    mounted = set()
+
+    def parents(path):
+        # bwrap would create missing parents as 0700 in its tmpfs, which `nobody` cannot traverse.
+        for parent in reversed([p for p in _ancestors(path) if p not in mounted and p != "/"]):
+            command.extend(["--perms", "0755", "--dir", parent])
+            mounted.add(parent)
+
+    def bind(path, writable=False):
+        if not os.path.exists(path) or path in mounted:
+            return
+        parents(path)
+        command.extend(["--bind" if writable else "--ro-bind", path, path])
+        mounted.add(path)
+
+    for path in SYSTEM_DIRS:
+        if os.path.islink(path):
+            command.extend(["--symlink", os.readlink(path), path])
+        else:
+            bind(path)
+    for path in [python_prefix, venv, SHIM_DIR, *settings["readonly"]]:
+        bind(path)
+    bind(socket_dir, writable=True)
+    bind(workdir, writable=True)
+    environment = {
+        "PATH": f"{venv}/bin:/usr/bin:/bin", "HOME": "/tmp", "TMPDIR": "/tmp", "LANG": "C.UTF-8",
+        "PYTHONPATH": SHIM_DIR, "MPLBACKEND": "Agg", "MPLCONFIGDIR": "/tmp", "PYTHONDONTWRITEBYTECODE": "1",
+        **settings["env"],
+    }
+    for key, value in environment.items():
+        command.extend(["--setenv", key, value])
+    command.extend(["--chdir", workdir, "--",
+                    "setpriv", f"--reuid={settings['uid']}", f"--regid={settings['uid']}", "--clear-groups",
+                    "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--",
+                    "prlimit", f"--as={limits.memory_bytes}", f"--cpu={limits.cpu_seconds}",
+                    f"--nproc={limits.processes}", f"--fsize={limits.file_bytes}",
+                    f"--nofile={limits.open_files}", "--core=0", "--",
+                    os.path.join(venv, "bin", "python"), "-m", "ipykernel_launcher", "-f", connection_file])
+    return command
+
+
+def _ancestors(path):
+    path = os.path.dirname(os.path.abspath(path))
+    result = []
+    while path != "/":
+        result.append(path)
+        path = os.path.dirname(path)
+    return result
+
+
+def _launch(settings_json, connection_file):
+    """Kernel launcher (runs as the grader): start the kernel for `connection_file` in the sandbox.
+
+    The grader must use ipc transport with KernelManager.ip inside a world-writable folder of its own:
+    the kernel runs as nobody, creates its sockets there, and reads a copy of the connection file from there.
+    The kernel's working folder is made world-writable too, so it should be a grading copy, never an original.
+    """
+    settings = json.loads(settings_json)
+    with open(connection_file) as handle:
+        connection = json.load(handle)
+    if connection.get("transport") != "ipc":
+        sys.exit("the grading sandbox has no network: start it with KernelManager.transport = 'ipc'")
+    socket_dir = os.path.dirname(connection["ip"])
+    readable_copy = os.path.join(socket_dir, os.path.basename(connection_file))
+    shutil.copyfile(connection_file, readable_copy)  # the original is 0600, private to the grader
+    os.chmod(readable_copy, 0o644)
+    workdir = os.getcwd()
+    os.chmod(workdir, 0o777)
+    os.environ.pop("JPY_PARENT_PID", None)  # in a new pid namespace the parent looks like pid 1
+    # The kernel's chatter (and anything student code writes to fd 2 outside a cell) goes to a log beside
+    # its sockets, where an instructor can read it, instead of into the grader's terminal.
+    log = os.open(os.path.join(socket_dir, "kernel.log"), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    os.dup2(log, 2)
+    command = bwrap_command(settings, readable_copy, workdir)
+    os.execvp(command[0], command)
+
+
+if __name__ == "__main__":
+    _launch(*sys.argv[1:3])

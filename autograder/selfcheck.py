@@ -1,0 +1,54 @@
+"""`python -m autograder check NOTEBOOK`: run a notebook's visible tests in the grading sandbox.
+
+Unlike `nbgrader validate`, it exits non-zero when a test fails, so it can gate a submission script.
+The notebook is run from a temporary copy; the original is never modified.
+"""
+import os
+import shutil
+import tempfile
+
+import nbformat
+from nbclient import NotebookClient
+
+from . import sandbox
+from .assignments import CourseError
+from .nbgrader_config import CELL_TIMEOUT
+
+
+def check_notebook(path, use_sandbox=True, cell_timeout=CELL_TIMEOUT, limits=None):
+    """Execute the notebook; return [(test cell id, passed, message)] for its autograded test cells."""
+    if not os.path.isfile(path):
+        raise CourseError(f"{path}: no such notebook")
+    try:
+        notebook = nbformat.read(path, as_version=4)
+        nbformat.validate(notebook)
+    except Exception as error:
+        raise CourseError(f"{path}: not a valid notebook ({type(error).__name__}: {error})") from None
+    if use_sandbox and sandbox.missing_tools():
+        raise CourseError(f"the sandbox needs {', '.join(sandbox.missing_tools())}: {sandbox.INSTALL_HINT}")
+    with tempfile.TemporaryDirectory(prefix="autograder-check-") as scratch:
+        os.chmod(scratch, 0o755)
+        workdir = os.path.join(scratch, "notebook")
+        shutil.copytree(os.path.dirname(os.path.abspath(path)), workdir)
+        client_options = dict(timeout=cell_timeout, allow_errors=True, resources={"metadata": {"path": workdir}})
+        if use_sandbox:
+            jupyter_dir = os.path.join(scratch, "jupyter")
+            sandbox.write_kernelspec(os.path.join(jupyter_dir, "kernels"), limits=limits)
+            sockets = os.path.join(scratch, "sockets")
+            os.makedirs(sockets)
+            os.chmod(sockets, 0o777)
+            os.environ["JUPYTER_PATH"] = jupyter_dir
+            client = NotebookClient(notebook, kernel_name=sandbox.KERNEL_NAME, **client_options)
+            km = client.create_kernel_manager()
+            km.transport, km.ip = "ipc", os.path.join(sockets, "kernel")
+        else:
+            client = NotebookClient(notebook, kernel_name="python3", **client_options)
+        client.execute()
+    results = []
+    for cell in notebook.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if cell.cell_type == "code" and meta.get("grade"):
+            errors = [o for o in cell.get("outputs", []) if o.output_type == "error"]
+            message = f"{errors[0].ename}: {errors[0].evalue}" if errors else ""
+            results.append((meta.get("grade_id", "?"), not errors, message))
+    return results
