@@ -8,7 +8,12 @@ BIN    := $(abspath $(VENV))/bin
 export PATH := $(BIN):$(PATH)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: book test exercises clean
+.PHONY: book test test-site exercises system-packages clean
+
+# Debian packages the tests use: bubblewrap for the grading sandbox, chromium (+ driver, + a font with
+# Korean glyphs) for the browser test of the site. Installed only where we are root and they are missing;
+# elsewhere the tests that need them are skipped with a message saying so.
+SYSTEM_PACKAGES := bubblewrap chromium chromium-driver fonts-noto-cjk
 
 # The machine's pip config lists local index folders that lack most packages: that noise is filtered out.
 $(VENV)/.installed: requirements.txt
@@ -17,13 +22,25 @@ $(VENV)/.installed: requirements.txt
 	$(BIN)/python -m pip check
 	touch $@
 
+system-packages:
+	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done | xargs); \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "installing $$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	else echo "note: not installing $$missing (needs root and apt-get); tests that need them will be skipped"; fi
+
 ## make book: build the website into _build/html, executing every chapter (cached between builds).
 book: $(VENV)/.installed
 	$(BIN)/jupyter-book build . --warningiserror --keep-going
 
-## make test: the whole pytest suite.
-test: $(VENV)/.installed
-	$(BIN)/python -m pytest tests
+## make test: the whole pytest suite but the browser test of the site (that is make test-site).
+test: $(VENV)/.installed system-packages
+	$(BIN)/python -m pytest tests --ignore=tests/site
+
+## make test-site: build the site, then test it in a headless browser with no network.
+test-site: book system-packages
+	$(BIN)/python -m pytest tests/site
 
 ## make exercises: regenerate exercises/ (the student release) from solutions/ with nbgrader.
 exercises: $(VENV)/.installed

@@ -1,0 +1,77 @@
+"""Grading speed: plain serial `nbgrader autograde` against `python -m autograder grade`, same submissions.
+
+    .venv/bin/python benchmarks/grading.py [--assignment a01_rnn_forward] [--students 24] [--workers N]
+
+Both grade the same honest submissions (the released notebook filled in with the solutions). The baseline
+is the stock nbgrader command on a stock course folder, run once for the whole class. Prints both wall
+times, seconds per submission and the ratio. A benchmark, not a test: nothing here asserts a time.
+"""
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+import nbformat
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from autograder.assignments import SOLUTIONS_DIR  # noqa: E402
+from autograder.grading import GradingOptions, grade_class  # noqa: E402
+from autograder.nbgrader_config import REPO_ROOT  # noqa: E402
+from autograder.testing import solved_exercise  # noqa: E402
+
+
+def plain_nbgrader(assignment, submissions, scratch):
+    """Stock nbgrader: course root with source/ and submitted/, one `nbgrader autograde` for everyone."""
+    course = os.path.join(scratch, "course")
+    shutil.copytree(os.path.join(SOLUTIONS_DIR, assignment), os.path.join(course, "source", assignment))
+    for student in os.listdir(submissions):
+        shutil.copytree(os.path.join(submissions, student), os.path.join(course, "submitted", student, assignment))
+    env = dict(os.environ, PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"],
+               PYTHONPATH=REPO_ROOT)  # its hidden tests import autograder in the kernel
+    nbgrader = [sys.executable, "-m", "nbgrader"]
+    subprocess.run(nbgrader + ["generate_assignment", assignment, "--force"], cwd=course, env=env, check=True,
+                   capture_output=True)
+    start = time.perf_counter()
+    subprocess.run(nbgrader + ["autograde", assignment, "--force"], cwd=course, env=env, check=True,
+                   capture_output=True)
+    return time.perf_counter() - start
+
+
+def ours(assignment, submissions, scratch, workers):
+    start = time.perf_counter()
+    rows = grade_class(assignment, submissions, os.path.join(scratch, "out"), workers=workers,
+                       options=GradingOptions(regrade=True))
+    elapsed = time.perf_counter() - start
+    bad = [row for row in rows if row.status != "ok" or row.score != row.max_score]
+    if bad:
+        sys.exit(f"honest submissions did not get full marks: {bad[:2]}")
+    return elapsed
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--assignment", default="a01_rnn_forward")
+    parser.add_argument("--students", type=int, default=24)
+    parser.add_argument("--workers", type=int, default=os.cpu_count())
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as scratch:
+        submissions = os.path.join(scratch, "submissions")
+        notebook = solved_exercise(args.assignment)
+        for i in range(args.students):
+            os.makedirs(os.path.join(submissions, f"s{i:03d}"))
+            nbformat.write(notebook, os.path.join(submissions, f"s{i:03d}", args.assignment + ".ipynb"))
+        baseline = plain_nbgrader(args.assignment, submissions, scratch)
+        mine = ours(args.assignment, submissions, scratch, args.workers)
+    n = args.students
+    print(f"{args.assignment}, {n} honest submissions, {os.cpu_count()} cores")
+    print(f"plain nbgrader autograde (serial, no sandbox): {baseline:7.1f} s  ({baseline / n:.2f} s per submission)")
+    print(f"python -m autograder grade ({args.workers} workers, sandbox, feedback): "
+          f"{mine:7.1f} s  ({mine / n:.2f} s per submission)")
+    print(f"speed-up: {baseline / mine:.2f}x")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,202 @@
+"""The built website, as a reader's browser sees it, with no network: `make test-site` (after `make book`).
+
+Headless Debian chromium, driven by selenium, loads every page from a server on 127.0.0.1; every other host
+name fails to resolve, so a page that needs the network shows up as a console error or a missing resource.
+"""
+import functools
+import http.server
+import json
+import os
+import shutil
+import threading
+import urllib.request
+
+import nbformat
+import pytest
+
+from conftest import REPO_ROOT
+
+SITE = os.environ.get("SITE_DIR", os.path.join(REPO_ROOT, "_build", "html"))
+SCREENSHOTS = os.path.join(REPO_ROOT, "_build", "screenshots")
+CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
+
+pytestmark = [
+    pytest.mark.skipif(not os.path.isfile(os.path.join(SITE, "index.html")), reason="no site built: run `make book`"),
+    pytest.mark.skipif(not (CHROMIUM and CHROMEDRIVER), reason="needs Debian's chromium and chromium-driver"),
+]
+
+
+def pages():
+    skip = {"genindex.html", "search.html"}
+    found = []
+    for folder, _, files in os.walk(SITE):
+        if os.path.relpath(folder, SITE).split(os.sep)[0] in ("_static", "_sources", "_images", "reports"):
+            continue
+        found += [os.path.relpath(os.path.join(folder, f), SITE) for f in files if f.endswith(".html") and f not in skip]
+    return sorted(found)
+
+
+@pytest.fixture(scope="module")
+def server():
+    handler = functools.partial(QuietHandler, directory=SITE)
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--window-size=1280,1600", "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"):
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.set_page_load_timeout(60)
+    yield driver
+    driver.quit()
+
+
+def load(browser, url):
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.get(url)
+    WebDriverWait(browser, 30).until(lambda d: d.execute_script("return document.readyState") == "complete")
+    # MathJax typesets after load: wait until it has (or there is nothing to typeset).
+    WebDriverWait(browser, 30).until(lambda d: d.execute_script(
+        "return document.querySelectorAll('.math, .MathJax_Preview').length === 0 ||"
+        " document.querySelectorAll('mjx-container').length > 0"))
+
+
+def console_errors(browser):
+    # A browser asks every server for /favicon.ico on its own; the redirect page at the root has none.
+    return [entry["message"] for entry in browser.get_log("browser")
+            if entry["level"] == "SEVERE" and "favicon.ico" not in entry["message"]]
+
+
+def test_every_page_renders_offline(browser, server):
+    checked = pages()
+    assert len(checked) >= 5, checked
+    problems = []
+    for page in checked:
+        load(browser, f"{server}/{page}")
+        errors = console_errors(browser)
+        if errors:
+            problems.append(f"{page}: console errors {errors[:3]}")
+        broken = browser.execute_script(
+            "return [...document.images].filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src)")
+        if broken:
+            problems.append(f"{page}: images that did not load {broken[:3]}")
+        has_math = browser.execute_script("return document.querySelectorAll('.math').length > 0")
+        typeset = browser.execute_script("return document.querySelectorAll('mjx-container').length")
+        if has_math and not typeset:
+            problems.append(f"{page}: math is not typeset (MathJax did not run)")
+        raw_tex = browser.execute_script(
+            "return [...document.querySelectorAll('.math')].filter(e => !e.querySelector('mjx-container'))"
+            ".map(e => e.textContent.slice(0, 40))")
+        if raw_tex:
+            problems.append(f"{page}: raw TeX left on the page {raw_tex[:2]}")
+    print(f"{len(checked)} pages checked in the browser")
+    assert not problems, "\n".join(problems)
+
+
+def test_every_figure_has_alt_text_and_a_caption(browser, server):
+    missing = []
+    for page in pages():
+        load(browser, f"{server}/{page}")
+        missing += [f"{page}: {src}" for src in browser.execute_script(
+            "return [...document.querySelectorAll('.cell_output img, figure img')]"
+            ".filter(i => !(i.alt && i.alt.trim())).map(i => i.src.split('/').pop())")]
+        missing += [f"{page}: figure without caption" for _ in range(browser.execute_script(
+            "return [...document.querySelectorAll('figure')].filter(f => !f.querySelector('figcaption')).length"))]
+    assert not missing, "\n".join(missing[:10])
+
+
+HANGUL_CHECK = """
+const text = arguments[0], family = arguments[1];
+const canvas = document.createElement('canvas'); canvas.width = 64; canvas.height = 64;
+const ctx = canvas.getContext('2d');
+function draw(ch) { ctx.clearRect(0, 0, 64, 64); ctx.font = '40px ' + family; ctx.fillText(ch, 4, 48);
+                    return Array.from(ctx.getImageData(0, 0, 64, 64).data).join(','); }
+const missing = draw('\\uFFFF');  // a noncharacter: drawn as the missing-glyph box in any font
+const hangul = [...new Set([...text].filter(ch => /[\\uAC00-\\uD7A3]/.test(ch)))].slice(0, 40);
+const drawings = hangul.map(draw);
+return {count: hangul.length, tofu: hangul.filter((ch, i) => drawings[i] === missing),
+        distinct: new Set(drawings).size};
+"""
+
+
+def test_korean_glossary_renders_without_tofu(browser, server):
+    load(browser, f"{server}/book/glossary.html")
+    element = browser.find_element("css selector", "dl.glossary")
+    family = browser.execute_script("return getComputedStyle(arguments[0]).fontFamily", element)
+    result = browser.execute_script(HANGUL_CHECK, element.text, family)
+    assert result["count"] >= 20, "the glossary should give Korean for its terms"
+    assert not result["tofu"], f"Korean characters drawn as missing-glyph boxes: {result['tofu'][:10]}"
+    assert result["distinct"] == result["count"], "distinct Hangul syllables should look distinct"
+
+
+def test_glossary_terms_are_linked_from_the_chapters(browser, server):
+    load(browser, f"{server}/book/02_vanilla_rnn.html")
+    links = browser.execute_script("return [...document.querySelectorAll('a')].filter(a => "
+                                   "a.getAttribute('href') && a.getAttribute('href').includes('glossary.html#term-'))"
+                                   ".length")
+    assert links > 0
+
+
+def test_exercise_page_offers_the_student_notebook_for_download(browser, server):
+    load(browser, f"{server}/exercises/a01_rnn_forward/a01_rnn_forward.html")
+    hrefs = browser.execute_script(
+        "return [...document.querySelectorAll('a')].map(a => a.href)"
+        ".filter(h => h.startsWith(location.origin) && h.endsWith('.ipynb'))")
+    assert hrefs, "no .ipynb download link on the exercise page"
+    with urllib.request.urlopen(hrefs[0]) as response:
+        text = response.read().decode()
+    notebook = nbformat.reads(text, as_version=4)
+    graded = [c for c in notebook.cells if c.metadata.get("nbgrader", {}).get("grade")]
+    assert graded, "the download is not the nbgrader student notebook"
+    for marker in ("BEGIN SOLUTION", "BEGIN HIDDEN TESTS", "autograder"):
+        assert marker not in text, f"the downloaded exercise contains {marker!r}"
+    assert "raise NotImplementedError()" in text
+
+
+def test_search_finds_a_term(browser, server):
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.get(f"{server}/search.html?q=forget+gate")
+    WebDriverWait(browser, 30).until(lambda d: d.execute_script(
+        "return document.querySelectorAll('#search-results li, ul.search li').length > 0"))
+
+
+def test_no_solution_or_hidden_test_reaches_the_site():
+    leaks = []
+    for folder, _, files in os.walk(SITE):
+        for name in files:
+            if name.endswith((".html", ".ipynb", ".md", ".txt", ".js")):
+                with open(os.path.join(folder, name), errors="ignore") as handle:
+                    text = handle.read()
+                if "BEGIN HIDDEN TESTS" in text or "BEGIN SOLUTION" in text:
+                    leaks.append(os.path.relpath(os.path.join(folder, name), SITE))
+    assert not leaks, leaks
+    assert not os.path.exists(os.path.join(SITE, "solutions"))
+
+
+def test_screenshot_of_a_chapter(browser, server):
+    os.makedirs(SCREENSHOTS, exist_ok=True)
+    load(browser, f"{server}/book/02_vanilla_rnn.html")
+    path = os.path.join(SCREENSHOTS, "02_vanilla_rnn.png")
+    browser.save_screenshot(path)
+    assert os.path.getsize(path) > 10_000
+    with open(os.path.join(SCREENSHOTS, "pages.json"), "w") as handle:
+        json.dump(pages(), handle, indent=1)

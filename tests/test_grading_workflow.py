@@ -1,0 +1,106 @@
+"""The instructor's and student's workflow around grading: resuming, LMS zips, the self-check, no sandbox."""
+import os
+import subprocess
+import sys
+import zipfile
+
+import nbformat
+import pytest
+
+from autograder import sandbox
+from autograder.assignments import CourseError
+from autograder.grading import GradingOptions, grade_class
+from autograder.submissions import unpack_lms_zip
+from autograder.testing import exercise_notebook, set_answer, solved_exercise
+
+from conftest import REPO_ROOT
+
+ASSIGNMENT = "a01_rnn_forward"
+needs_sandbox = pytest.mark.skipif(bool(sandbox.missing_tools()), reason=f"needs {sandbox.INSTALL_HINT}")
+
+
+def write(path, notebook):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    nbformat.write(notebook, str(path))
+
+
+@needs_sandbox
+def test_regrading_resumes_and_only_redoes_changed_submissions(tmp_path):
+    subs, out = tmp_path / "subs", tmp_path / "out"
+    write(subs / "alice" / f"{ASSIGNMENT}.ipynb", solved_exercise(ASSIGNMENT))
+    write(subs / "bob" / f"{ASSIGNMENT}.ipynb", exercise_notebook(ASSIGNMENT))
+    first = {r.student_id: r for r in grade_class(ASSIGNMENT, str(subs), str(out), workers=2)}
+    alice_work = out / "work" / "alice" / "autograded"
+    # An interrupted batch leaves finished students' results on disk; they are not graded again.
+    os.utime(out / "results" / "alice.json", (1, 1))
+    write(subs / "bob" / f"{ASSIGNMENT}.ipynb", solved_exercise(ASSIGNMENT))  # bob resubmits
+    second = {r.student_id: r for r in grade_class(ASSIGNMENT, str(subs), str(out), workers=2)}
+    assert os.stat(out / "results" / "alice.json").st_mtime == 1, "alice was regraded"
+    assert alice_work.is_dir()
+    assert second["alice"] == first["alice"]
+    assert (first["bob"].score, second["bob"].score) == (0, 10)
+    assert (out / "grades.csv").read_text().count("\n") == 3
+
+
+def test_lms_zip_names_students_by_pattern_and_cannot_escape(tmp_path):
+    archive = tmp_path / "download.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("s001_attempt_2026-03-01_a01_rnn_forward.ipynb", nbformat.writes(solved_exercise(ASSIGNMENT)))
+        zf.writestr("s002/homework.ipynb", nbformat.writes(exercise_notebook(ASSIGNMENT)))
+        zf.writestr("../../s003_evil.ipynb", "{}")
+        zf.writestr("readme.txt", "not a notebook")
+    destination = tmp_path / "unpacked"
+    skipped = unpack_lms_zip(str(archive), str(destination), ASSIGNMENT)
+    assert sorted(os.listdir(destination)) == ["s001", "s002", "s003"]
+    assert os.listdir(destination / "s002") == [f"{ASSIGNMENT}.ipynb"]
+    assert os.listdir(destination / "s003") == [f"{ASSIGNMENT}.ipynb"]  # written inside, never at ../..
+    assert not (tmp_path.parent / "s003_evil.ipynb").exists()
+    assert skipped == ["readme.txt"]
+    with pytest.raises(CourseError, match="no .*student_id.* group"):
+        unpack_lms_zip(str(archive), str(destination), ASSIGNMENT, id_pattern=r"(\w+)_")
+
+
+@needs_sandbox
+def test_grade_accepts_an_lms_zip(tmp_path):
+    archive = tmp_path / "download.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("s001_a01_rnn_forward.ipynb", nbformat.writes(solved_exercise(ASSIGNMENT)))
+    result = subprocess.run([sys.executable, "-m", "autograder", "grade", ASSIGNMENT, str(archive),
+                             "--out", str(tmp_path / "out"), "--workers", "1"],
+                            cwd=REPO_ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "s001" in result.stdout and "10 / 10" in result.stdout
+    assert "s001,a01_rnn_forward,10.0,10.0,ok" in (tmp_path / "out" / "grades.csv").read_text()
+
+
+@needs_sandbox
+@pytest.mark.parametrize("solved, exit_code", [(True, 0), (False, 1)])
+def test_self_check_exits_non_zero_when_a_visible_test_fails(tmp_path, solved, exit_code):
+    notebook = solved_exercise(ASSIGNMENT) if solved else exercise_notebook(ASSIGNMENT)
+    if solved:
+        set_answer(notebook, "tanh", "def tanh(x):\n    return np.tanh(x)")
+    path = tmp_path / f"{ASSIGNMENT}.ipynb"
+    write(path, notebook)
+    before = path.read_bytes()
+    result = subprocess.run([sys.executable, "-m", "autograder", "check", str(path)],
+                            cwd=REPO_ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == exit_code, result.stdout + result.stderr
+    assert ("7 passed, 0 failed" if solved else "0 passed, 7 failed") in result.stdout
+    assert path.read_bytes() == before, "the self-check must not modify the student's notebook"
+
+
+def test_without_bubblewrap_grading_refuses_and_says_how_to_install(tmp_path, monkeypatch):
+    monkeypatch.setattr(sandbox, "missing_tools", lambda: ["bwrap"])
+    (tmp_path / "s1").mkdir()
+    with pytest.raises(CourseError, match="apt-get install bubblewrap.*--no-sandbox"):
+        grade_class(ASSIGNMENT, str(tmp_path), str(tmp_path / "out"))
+
+
+def test_no_sandbox_grades_with_a_loud_warning(tmp_path):
+    write(tmp_path / "subs" / "s1" / f"{ASSIGNMENT}.ipynb", solved_exercise(ASSIGNMENT))
+    result = subprocess.run([sys.executable, "-m", "autograder", "grade", ASSIGNMENT, str(tmp_path / "subs"),
+                             "--out", str(tmp_path / "out"), "--no-sandbox"],
+                            cwd=REPO_ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "WARNING: --no-sandbox" in result.stderr
+    assert "10 / 10" in result.stdout
