@@ -15,7 +15,9 @@ Design:
   * Every student is autograded in a course folder and sqlite gradebook of their own, copied from one
     template gradebook made by `generate_assignment`. No two workers ever share a database, so students
     are graded in parallel, and a broken submission can only spoil its own folder.
-  * Workers are long-lived processes: nbgrader and its imports load once per worker, not per student.
+  * Workers are long-lived processes forked from a parent that has already loaded nbgrader, nbconvert and the
+    reference's expected outputs, so no student pays for imports; the template gradebook is reused between
+    runs while its inputs are unchanged.
   * Student code runs in the sandbox kernel (sandbox.py); hidden tests are judged outside it (verdicts.py).
   * A student whose result is on disk for the same submission and the same assignment is not regraded, so
     re-running is idempotent and resumes an interrupted batch.
@@ -84,8 +86,10 @@ def grade_class(assignment, submissions, out=None, workers=None, options=None):
 
     workers = max(1, min(workers or os.cpu_count() or 1, len(jobs)))
     rows = []
-    # spawn: each worker starts clean rather than inheriting the parent's state mid-flight.
-    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+    _prewarm(assignment)
+    # fork: workers start with nbgrader, nbconvert and the expected outputs already loaded. The parent holds
+    # no kernel, thread or open database at this point, so nothing unsafe is copied.
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
         futures = [pool.submit(grade_student, *job) for job in jobs]
         for future in tqdm(as_completed(futures), total=len(futures), desc=f"grading {assignment}",
                            unit="student", disable=None):
@@ -194,11 +198,31 @@ def _api(root, template, options):
 
 
 def _make_template(assignment, template_dir, options):
-    """Record the assignment (cells, points, checksums) in a gradebook every student copies, and its cases."""
+    """Record the assignment (cells, points, checksums) in a gradebook every student copies, and its cases.
+
+    Kept between runs while nothing it depends on has changed, so a re-run starts grading at once.
+    """
     from nbgrader.api import Gradebook
     from nbgrader.apps import NbGraderAPI
 
     from .verdicts import write_cases_file
+
+    package = os.path.join(REPO_ROOT, "autograder")
+    inputs = [os.path.join(SOLUTIONS_DIR, assignment, assignment + ".ipynb"),
+              os.path.join(package, "hidden", assignment + ".py"), os.path.join(package, "checking.py"),
+              os.path.join(package, "verdicts.py"), os.path.join(package, "nbgrader_config.py"),
+              *sorted(os.path.join(package, "reference", f) for f in os.listdir(os.path.join(package, "reference")))]
+    fingerprint = _files_hash(inputs) + f"-timeout{options.cell_timeout}-sandbox{int(options.use_sandbox)}"
+    template = {"gradebook": os.path.join(template_dir, "gradebook.db"),
+                "cases": os.path.join(template_dir, "cases.pkl"),
+                "release": os.path.join(template_dir, "release", assignment, assignment + ".ipynb"),
+                "fingerprint": fingerprint}
+    stamp = os.path.join(template_dir, "fingerprint.json")
+    if os.path.isfile(stamp):
+        with open(stamp) as handle:
+            saved = json.load(handle)
+        if saved.get("fingerprint") == fingerprint:
+            return saved
 
     shutil.rmtree(template_dir, ignore_errors=True)
     os.makedirs(template_dir)
@@ -207,19 +231,23 @@ def _make_template(assignment, template_dir, options):
     result = NbGraderAPI(config=config).generate_assignment(assignment, force=True)
     if not result["success"]:
         raise CourseError(f"nbgrader could not record {assignment}: {last_line(result.get('error'))}")
-    gradebook = os.path.join(template_dir, "gradebook.db")
-    with Gradebook("sqlite:///" + gradebook) as gb:
-        max_score = gb.find_assignment(assignment).max_score
-    cases = os.path.join(template_dir, "cases.pkl")
-    write_cases_file(assignment, cases)
+    with Gradebook("sqlite:///" + template["gradebook"]) as gb:
+        template["max_score"] = gb.find_assignment(assignment).max_score
+    write_cases_file(assignment, template["cases"])
     os.chmod(template_dir, 0o755)
-    os.chmod(cases, 0o644)
-    hidden_module = os.path.join(REPO_ROOT, "autograder", "hidden", assignment + ".py")
-    fingerprint = _files_hash([os.path.join(SOLUTIONS_DIR, assignment, assignment + ".ipynb"), hidden_module])
-    fingerprint += f"-timeout{options.cell_timeout}-sandbox{int(options.use_sandbox)}"
-    release = os.path.join(template_dir, "release", assignment, assignment + ".ipynb")
-    return {"gradebook": gradebook, "cases": cases, "release": release, "max_score": max_score,
-            "fingerprint": fingerprint}
+    os.chmod(template["cases"], 0o644)
+    _write_atomically(stamp, json.dumps(template, indent=1))
+    return template
+
+
+def _prewarm(assignment):
+    """Do once, before forking the workers, what every worker would otherwise do for its first student."""
+    import nbconvert.exporters.html  # noqa: F401  (the feedback exporter: slow to import)
+    import nbgrader.apps  # noqa: F401
+
+    from .verdicts import JudgeHiddenTests
+
+    JudgeHiddenTests()._cases(assignment)  # the reference's outputs, cached on the class, inherited by workers
 
 
 def _scores(api, assignment, student_id, autograded):

@@ -147,9 +147,10 @@ def _launch(settings_json, connection_file):
     workdir = os.getcwd()
     os.chmod(workdir, 0o777)
     os.environ.pop("JPY_PARENT_PID", None)  # in a new pid namespace the parent looks like pid 1
-    # The kernel's chatter (and anything student code writes to fd 2 outside a cell) goes to a log beside
+    # The kernel's chatter (and anything student code writes to fds 1 and 2 outside a cell) goes to a log beside
     # its sockets, where an instructor can read it, instead of into the grader's terminal.
     log = os.open(os.path.join(socket_dir, "kernel.log"), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    os.dup2(log, 1)
     os.dup2(log, 2)
     command = bwrap_command(settings, readable_copy, workdir)
     os.execvp(command[0], command)

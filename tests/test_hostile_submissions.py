@@ -30,11 +30,11 @@ def many_to_one_forward(x, h0, W_xh, W_hh, b_h, W_hy, b_y): return np.zeros((len
 """
 
 
-def solved_with(cell_id, prefix="", replace=None):
-    """The perfect submission, with code put in front of one answer (or replacing it)."""
+def solved_with(cell_id, prefix="", replace=None, suffix=""):
+    """The perfect submission, with code put around one answer (or replacing it)."""
     notebook = solved_exercise(ASSIGNMENT)
     cell = next(c for c in notebook.cells if c.metadata.get("nbgrader", {}).get("grade_id") == cell_id)
-    set_answer(notebook, cell_id, replace if replace is not None else prefix + "\n" + cell.source)
+    set_answer(notebook, cell_id, replace if replace is not None else prefix + "\n" + cell.source + "\n" + suffix)
     return notebook
 
 
@@ -118,8 +118,10 @@ def graded(tmp_path_factory, loopback_server):
             "import socket\ntry:\n    socket.create_connection(('127.0.0.1', %d), timeout=3)\n"
             "    print('NETWORK OPEN')\nexcept OSError as e:\n    print('NETWORK BLOCKED', type(e).__name__)" % port)),
         "huge_output": solved_with("sigmoid", prefix="print('x' * 5_000_000)\nfor i in range(20000): print(i)"),
-        "warns_on_stderr": solved_with("sigmoid", prefix="import sys, warnings\n"
-                                       "print('debugging on stderr', file=sys.stderr)\nwarnings.warn('careful')"),
+        # The warning and the debugging print happen inside the test cells, each time sigmoid is called.
+        "warns_on_stderr": solved_with("sigmoid", suffix="import sys, warnings\n_stable_sigmoid = sigmoid\n"
+                                       "def sigmoid(x):\n    print('debugging on stderr', file=sys.stderr)\n"
+                                       "    warnings.warn('careful')\n    return _stable_sigmoid(x)"),
     }
     edited = solved_exercise(ASSIGNMENT)
     for cell in graded_cells(edited):
@@ -270,3 +272,12 @@ def test_every_student_has_a_row_and_the_csv_is_complete(graded):
     rows, root = graded
     lines = (root / "out" / "grades.csv").read_text().strip().splitlines()
     assert len(lines) == 1 + len(rows) == 1 + len(EXPECTED) + 1  # + ignores_sigint
+
+
+def test_stderr_in_a_test_cell_is_shown_but_costs_nothing(graded):
+    rows, root = graded
+    test_sigmoid = next(c for c in autograded(root, "warns_on_stderr").cells
+                        if c.metadata.get("nbgrader", {}).get("grade_id") == "test_sigmoid")
+    text = "".join(o.get("text", "") for o in test_sigmoid.outputs)
+    assert "[stderr] debugging on stderr" in text
+    assert rows["warns_on_stderr"].tests and all(t["passed"] for t in rows["warns_on_stderr"].tests)
