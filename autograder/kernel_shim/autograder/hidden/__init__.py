@@ -59,7 +59,7 @@ def encode(value):
     if isinstance(value, np.ndarray):
         if value.dtype.kind not in "biuf":
             return {"__unsupported__": f"array of dtype {value.dtype}"}
-        value = np.ascontiguousarray(value)
+        value = np.array(value, order="C")  # (np.ascontiguousarray would turn a 0-d array into shape (1,))
         return {"__ndarray__": base64.b64encode(value.tobytes()).decode(), "dtype": value.dtype.str,
                 "shape": list(value.shape)}
     if isinstance(value, tuple):
