@@ -7,6 +7,8 @@ from autograder.hidden import a03_lstm as hidden
 from autograder.reference import lstm as ref
 from autograder.reference.activations import sigmoid, tanh
 
+from mutation import mutation_tests
+
 
 # ------------------------------------------------------------------------------------------ gate mutants
 
@@ -406,23 +408,8 @@ MUTANTS = {
 }
 
 
-@pytest.mark.parametrize("function", list(hidden.CHECKS))
-def test_reference_passes(function, capsys):
-    hidden.check(function, hidden.REFERENCES[function])
-    assert f"{function}: {len(hidden.CHECKS[function])} hidden cases passed" in capsys.readouterr().out
-
-
-@pytest.mark.parametrize("function, mutant", [(f, m) for f in MUTANTS for m in MUTANTS[f]])
-def test_mutant_is_rejected(function, mutant):
-    with pytest.raises(Exception) as failure:
-        hidden.check(function, MUTANTS[function][mutant])
-    # Students read these messages in their feedback: they must name the function.
-    if failure.type is AssertionError:
-        assert function in str(failure.value)
-
-
-def test_every_graded_function_has_mutants():
-    assert set(MUTANTS) == set(hidden.CHECKS)
+test_reference_passes, test_mutant_is_rejected, test_every_graded_function_has_mutants = \
+    mutation_tests(hidden, MUTANTS)
 
 
 def test_a_correct_from_scratch_module_passes(capsys):
