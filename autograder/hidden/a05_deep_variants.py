@@ -1,0 +1,331 @@
+"""Hidden cases for a05_deep_variants: a stacked RNN, a bidirectional layer, a deep bidirectional stack, dropout
+between layers (alone and inside a stack), the IRNN initialisation and one SCRN step.
+
+Most cases compare with the numpy reference (autograder.reference.deep) on seeded inputs. The "torch: ..." cases
+take their expected output from torch instead, computed in the grader's process, never in the student's kernel:
+torch.nn.RNN stacks (num_layers, bidirectional) in float64 holding the same weights, and for dropout a chain of
+one-layer torch.nn.RNNs with the given masks applied between them. For those, REFERENCES holds a
+`ReferenceWithTwins`: called, it is the numpy reference; the probes of the torch cases call its torch twin
+instead. A student's function is always called as itself.
+
+irnn_init draws random numbers, so its cases compare what must hold exactly (shapes, W_hh = I, b_h = 0) and
+statistics of W_xh reduced to yes/no at a fixed seed (deterministic; the tolerance is many standard errors wide).
+
+Cases and probes use nothing of the autograder package but autograder.checking: the grader pickles them by
+value for a kernel that has no autograder package, and no expected output is stored in them.
+"""
+import copy
+
+import numpy as np
+
+from ..checking import FLOAT32_TOL, Case, check_function, random_normal as rn
+from ..reference import deep
+
+# float64 against torch: any correct order of operations agrees to ~1e-15.
+TORCH_TOL = dict(rtol=1e-8, atol=1e-10)
+
+
+# ----------------------------------------------------------------------------------------------- inputs
+def _layer(seed, D, H, dtype="float64"):
+    """(W_xh (H, D), W_hh (H, H), b_h (H,)), seeded."""
+    return (rn(seed, H, D, scale=0.6, dtype=dtype), rn(seed + 1, H, H, scale=0.6, dtype=dtype),
+            rn(seed + 2, H, dtype=dtype))
+
+
+def _stack_params(seed, D, H, L, dtype="float64"):
+    """L layers: layer 0 reads D features, later layers read the H of the layer below."""
+    return [_layer(seed + 10 * l, D if l == 0 else H, H, dtype) for l in range(L)]
+
+
+def _bi_stack_params(seed, D, H, L, dtype="float64"):
+    """L bidirectional layers, (params_fwd, params_bwd) each: layer 0 reads D features, later layers 2H."""
+    return [(_layer(seed + 10 * l, D if l == 0 else 2 * H, H, dtype),
+             _layer(seed + 10 * l + 5, D if l == 0 else 2 * H, H, dtype)) for l in range(L)]
+
+
+def _x_h0(seed, N, T, D, H, rows, dtype="float64"):
+    return rn(seed + 100, N, T, D, dtype=dtype), rn(seed + 101, rows, N, H, scale=0.5, dtype=dtype)
+
+
+def _stacked_args(seed, N, T, D, H, L, dtype="float64"):
+    """x (N, T, D), h0 (L, N, H), params."""
+    return _x_h0(seed, N, T, D, H, L, dtype) + (_stack_params(seed, D, H, L, dtype),)
+
+
+def _bidirectional_args(seed, N, T, D, H, dtype="float64"):
+    """x (N, T, D), h0 (2, N, H), params_fwd, params_bwd."""
+    return _x_h0(seed, N, T, D, H, 2, dtype) + (_layer(seed, D, H, dtype), _layer(seed + 5, D, H, dtype))
+
+
+def _deep_bi_args(seed, N, T, D, H, L, dtype="float64"):
+    """x (N, T, D), h0 (2L, N, H), params."""
+    return _x_h0(seed, N, T, D, H, 2 * L, dtype) + (_bi_stack_params(seed, D, H, L, dtype),)
+
+
+def _mask(seed, N, H, p, dtype="float64"):
+    """(N, H) of zeros and ones, P(1) = 1 - p; at least one of each, so neither an all-kept nor an all-dropped
+    mask can hide a mistake."""
+    mask = (np.random.default_rng(seed).random((N, H)) >= p).astype(dtype)
+    mask.flat[0], mask.flat[-1] = 0, 1
+    return mask
+
+
+def _dropout_args(seed, N, T, H, p, dtype="float64"):
+    """h (N, T, H), mask (N, H), p."""
+    return rn(seed, N, T, H, dtype=dtype), _mask(seed + 1, N, H, p, dtype), p
+
+
+def _stacked_dropout_args(seed, N, T, D, H, L, p, dtype="float64"):
+    """x, h0, params, masks (L-1 of (N, H)), p."""
+    x, h0, params = _stacked_args(seed, N, T, D, H, L, dtype)
+    return x, h0, params, [_mask(seed + 200 + l, N, H, p, dtype) for l in range(L - 1)], p
+
+
+def _scrn_params(seed, D, S, H, dtype="float64"):
+    return {"B": rn(seed, S, D, dtype=dtype), "A": rn(seed + 1, H, D, scale=0.7, dtype=dtype),
+            "P": rn(seed + 2, H, S, scale=0.7, dtype=dtype), "R": rn(seed + 3, H, H, scale=0.7, dtype=dtype)}
+
+
+def _scrn_args(seed, N, D, S, H, alpha, scale=1.0, dtype="float64"):
+    """x_t (N, D), s_prev (N, S), h_prev (N, H) in (0, 1), params, alpha."""
+    h_prev = np.random.default_rng(seed + 10).uniform(0.05, 0.95, size=(N, H)).astype(dtype)
+    return (rn(seed + 11, N, D, scale=scale, dtype=dtype), rn(seed + 12, N, S, dtype=dtype), h_prev,
+            _scrn_params(seed, D, S, H, dtype), alpha)
+
+
+# ------------------------------------------------------------------------------------------------ probes
+def _call(args, kwargs=None, twin=None, inputs_after=None):
+    """The probe of most cases.
+
+    twin: "torch" to take the reference's expected output from its torch twin; None for the numpy reference.
+          The student's function is always called as itself.
+    inputs_after: names of the arguments to return, as they are after the call, next to the result (they must
+          be unchanged, as the reference leaves them).
+    """
+    def run(fn):
+        a, k = copy.deepcopy(args), copy.deepcopy(kwargs or {})
+        f = fn.twins[twin] if twin is not None and isinstance(fn, ReferenceWithTwins) else fn
+        result = f(*a, **k)
+        if inputs_after is None:
+            return result
+        return {"result": result, **{f"{name} after the call (must be unchanged)": value
+                                     for name, value in zip(inputs_after, a) if name}}
+    return run
+
+
+def _irnn_properties(D, H, seed, std, statistics):
+    """Probe for irnn_init: what must hold exactly, plus (for large D*H) statistics of W_xh as yes (1) / no (0).
+
+    With D*H >= 4096 draws, the sample standard deviation is within 2% of std and the sample mean within
+    0.05 std of 0 at ~3 standard errors; the bounds below are wider still, so any honest way of drawing
+    N(0, std^2) passes, at any seed."""
+    def run(fn):
+        result = fn(D, H, seed=seed, std=std)
+        if not isinstance(result, (tuple, list)) or len(result) != 3:
+            raise AssertionError(f"irnn_init should return a tuple (W_xh, W_hh, b_h), got {type(result).__name__}")
+        W_xh, W_hh, b_h = (np.asarray(a, dtype=float) for a in result)
+        props = {"W_xh.shape": np.array(W_xh.shape), "W_hh": W_hh, "b_h": b_h}
+        if statistics and W_xh.shape == (H, D):
+            again = np.asarray(fn(D, H, seed=seed, std=std)[0], dtype=float)
+            other = np.asarray(fn(D, H, seed=seed + 1, std=std)[0], dtype=float)
+            props.update({
+                "W_xh.std() / std is between 0.9 and 1.1 (1 = yes)": float(0.9 <= W_xh.std() / std <= 1.1),
+                "|W_xh.mean()| / std is below 0.1 (1 = yes)": float(abs(W_xh.mean()) / std < 0.1),
+                "the same seed gives the same W_xh (1 = yes)": float(np.array_equal(W_xh, again)),
+                "another seed gives another W_xh (1 = yes)": float(not np.array_equal(W_xh, other)),
+            })
+        return props
+    return run
+
+
+# ---------------------------------------------------------------------- second opinions (grader side only)
+class ReferenceWithTwins:
+    """A reference with second opinions: calling it runs the numpy reference; the probes of the cases with a
+    second opinion call twins[kind] instead, so that their expected outputs come from there."""
+
+    def __init__(self, numpy_fn, **twins):
+        self.numpy_fn = numpy_fn
+        self.twins = twins
+        self.__name__ = numpy_fn.__name__
+
+    def __call__(self, *args, **kwargs):
+        return self.numpy_fn(*args, **kwargs)
+
+
+def _torch_rnn(layers, nonlinearity, bidirectional):
+    """A float64 nn.RNN (batch_first) holding `layers`: a list of (W_xh, W_hh, b_h), or of pairs of them when
+    bidirectional. The summed bias b_h goes in bias_ih, zeros in bias_hh. torch's random state is left alone."""
+    import torch
+
+    def put(state, l, suffix, W_xh, W_hh, b_h):
+        state[f"weight_ih_l{l}{suffix}"] = torch.from_numpy(np.asarray(W_xh, dtype=np.float64))
+        state[f"weight_hh_l{l}{suffix}"] = torch.from_numpy(np.asarray(W_hh, dtype=np.float64))
+        state[f"bias_ih_l{l}{suffix}"] = torch.from_numpy(np.asarray(b_h, dtype=np.float64))
+        state[f"bias_hh_l{l}{suffix}"] = torch.zeros(len(b_h), dtype=torch.float64)
+
+    state = {}
+    for l, layer in enumerate(layers):
+        if bidirectional:
+            put(state, l, "", *layer[0])
+            put(state, l, "_reverse", *layer[1])
+        else:
+            put(state, l, "", *layer)
+    W_xh0 = layers[0][0][0] if bidirectional else layers[0][0]
+    H, D = np.shape(W_xh0)
+    module = torch.nn.RNN(D, H, num_layers=len(layers), nonlinearity=nonlinearity, bidirectional=bidirectional,
+                          batch_first=True, device="meta", dtype=torch.float64).to_empty(device="cpu")
+    module.load_state_dict(state)
+    return module
+
+
+def _run_torch(module, x, h0):
+    import torch
+
+    with torch.no_grad():
+        out, h_n = module(torch.from_numpy(np.asarray(x, dtype=np.float64)),
+                          torch.from_numpy(np.asarray(h0, dtype=np.float64)))
+    return out.numpy(), h_n.numpy()
+
+
+def torch_stacked_rnn_forward(x, h0, params, nonlinearity="tanh"):
+    """stacked_rnn_forward computed by torch.nn.RNN(num_layers=L)."""
+    return _run_torch(_torch_rnn(params, nonlinearity, False), x, h0)
+
+
+def torch_bidirectional_rnn_forward(x, h0, params_fwd, params_bwd, nonlinearity="tanh"):
+    """bidirectional_rnn_forward computed by torch.nn.RNN(bidirectional=True)."""
+    return _run_torch(_torch_rnn([(params_fwd, params_bwd)], nonlinearity, True), x, h0)
+
+
+def torch_deep_bidirectional_rnn_forward(x, h0, params, nonlinearity="tanh"):
+    """deep_bidirectional_rnn_forward computed by torch.nn.RNN(num_layers=L, bidirectional=True)."""
+    return _run_torch(_torch_rnn(params, nonlinearity, True), x, h0)
+
+
+def torch_stacked_rnn_forward_dropout(x, h0, params, masks, p, nonlinearity="tanh"):
+    """One-layer torch.nn.RNNs in a chain, each layer's output times masks[l] / (1 - p) before the next reads it."""
+    layer_input, finals = x, []
+    for l, layer in enumerate(params):
+        out, h_n = _run_torch(_torch_rnn([layer], nonlinearity, False), layer_input, h0[l:l + 1])
+        finals.append(h_n)
+        if l < len(params) - 1:
+            out = out * masks[l][:, None, :] / (1 - p)
+        layer_input = out
+    return layer_input, np.concatenate(finals)
+
+
+# ------------------------------------------------------------------------------------------------ cases
+CHECKS = {
+    "stacked_rnn_forward": [
+        Case("L=2, N=2, T=5, D=3, H=4", _stacked_args(100, 2, 5, 3, 4, 2)),
+        Case("L=3 layers", _stacked_args(101, 2, 4, 3, 5, 3)),
+        Case("L=1: a single layer", _stacked_args(102, 3, 5, 2, 4, 1)),
+        Case("D equal to H (feeding the input to every layer cannot hide behind a shape error)",
+             _stacked_args(103, 2, 5, 4, 4, 3)),
+        Case("N equal to T (batch-first, not time-first)", _stacked_args(104, 4, 4, 3, 5, 2)),
+        Case("sequence of length 1", _stacked_args(105, 3, 1, 3, 4, 2)),
+        Case("relu nonlinearity", _stacked_args(106, 2, 5, 3, 4, 2), kwargs=dict(nonlinearity="relu")),
+        Case("torch: equals nn.RNN(num_layers=3) with the same weights (float64)",
+             run=_call(_stacked_args(107, 3, 6, 4, 5, 3), twin="torch"), **TORCH_TOL),
+        Case("inputs not modified in place",
+             run=_call(_stacked_args(108, 2, 4, 3, 4, 2), inputs_after=("x", "h0", "params"))),
+        Case("float32 input", _stacked_args(109, 2, 5, 3, 4, 2, dtype="float32"), **FLOAT32_TOL),
+    ],
+    "bidirectional_rnn_forward": [
+        Case("N=2, T=5, D=3, H=4", _bidirectional_args(200, 2, 5, 3, 4)),
+        Case("batch of 1", _bidirectional_args(201, 1, 6, 3, 4)),
+        Case("sequence of length 1", _bidirectional_args(202, 3, 1, 3, 4)),
+        Case("N equal to T (batch-first, not time-first)", _bidirectional_args(203, 4, 4, 3, 5)),
+        Case("relu nonlinearity", _bidirectional_args(204, 2, 5, 3, 4), kwargs=dict(nonlinearity="relu")),
+        Case("torch: equals nn.RNN(bidirectional=True) with the same weights (float64)",
+             run=_call(_bidirectional_args(205, 3, 7, 4, 5), twin="torch"), **TORCH_TOL),
+        Case("torch: relu, D equal to H",
+             run=_call(_bidirectional_args(206, 2, 6, 4, 4), dict(nonlinearity="relu"), twin="torch"), **TORCH_TOL),
+        Case("inputs not modified in place",
+             run=_call(_bidirectional_args(207, 2, 4, 3, 4), inputs_after=("x", "h0", "params_fwd", "params_bwd"))),
+        Case("float32 input", _bidirectional_args(208, 2, 5, 3, 4, dtype="float32"), **FLOAT32_TOL),
+    ],
+    "deep_bidirectional_rnn_forward": [
+        Case("L=2, N=2, T=5, D=3, H=4", _deep_bi_args(300, 2, 5, 3, 4, 2)),
+        Case("L=3 layers", _deep_bi_args(301, 2, 4, 3, 4, 3)),
+        Case("L=1: one bidirectional layer", _deep_bi_args(302, 2, 5, 3, 4, 1)),
+        Case("D equal to 2H (feeding the input to every layer cannot hide behind a shape error)",
+             _deep_bi_args(303, 2, 5, 6, 3, 2)),
+        Case("sequence of length 1", _deep_bi_args(304, 3, 1, 3, 4, 2)),
+        Case("relu nonlinearity", _deep_bi_args(305, 2, 5, 3, 4, 2), kwargs=dict(nonlinearity="relu")),
+        Case("torch: equals nn.RNN(num_layers=2, bidirectional=True) with the same weights (float64)",
+             run=_call(_deep_bi_args(306, 3, 6, 4, 5, 2), twin="torch"), **TORCH_TOL),
+        Case("torch: num_layers=3, relu",
+             run=_call(_deep_bi_args(307, 2, 5, 3, 4, 3), dict(nonlinearity="relu"), twin="torch"), **TORCH_TOL),
+        Case("float32 input", _deep_bi_args(308, 2, 5, 3, 4, 2, dtype="float32"), **FLOAT32_TOL),
+    ],
+    "dropout_between_layers": [
+        Case("N=3, T=4, H=5, p=0.5", _dropout_args(400, 3, 4, 5, 0.5)),
+        Case("p=0.2", _dropout_args(401, 2, 6, 8, 0.2)),
+        Case("p=0.8", _dropout_args(402, 4, 3, 6, 0.8)),
+        Case("N equal to T (the mask is per sequence and shared across time)", _dropout_args(403, 4, 4, 5, 0.4)),
+        Case("p=0 with a mask of ones: h unchanged", (rn(404, 2, 3, 4), np.ones((2, 4)), 0.0)),
+        Case("h and mask not modified in place",
+             run=_call(_dropout_args(405, 3, 4, 5, 0.5), inputs_after=("h", "mask"))),
+        Case("float32 input", _dropout_args(406, 3, 4, 5, 0.3, dtype="float32"), **FLOAT32_TOL),
+    ],
+    "stacked_rnn_forward_dropout": [
+        Case("L=3, N=2, T=5, D=3, H=4, p=0.5", _stacked_dropout_args(500, 2, 5, 3, 4, 3, 0.5)),
+        Case("L=2, p=0.3", _stacked_dropout_args(501, 3, 4, 3, 5, 2, 0.3)),
+        Case("L=1: no layer above, so no dropout", _stacked_dropout_args(502, 2, 5, 3, 4, 1, 0.5)),
+        Case("D equal to H", _stacked_dropout_args(503, 2, 5, 4, 4, 3, 0.4)),
+        Case("N equal to T", _stacked_dropout_args(504, 4, 4, 3, 5, 2, 0.5)),
+        Case("relu nonlinearity", _stacked_dropout_args(505, 2, 5, 3, 4, 3, 0.5), kwargs=dict(nonlinearity="relu")),
+        Case("torch: equals one-layer nn.RNNs chained with the masks applied in between (float64)",
+             run=_call(_stacked_dropout_args(506, 3, 6, 4, 5, 3, 0.4), twin="torch"), **TORCH_TOL),
+        Case("inputs not modified in place",
+             run=_call(_stacked_dropout_args(507, 2, 4, 3, 4, 3, 0.5), inputs_after=("x", "h0", "params", "masks"))),
+        Case("float32 input", _stacked_dropout_args(508, 2, 5, 3, 4, 3, 0.5, dtype="float32"), **FLOAT32_TOL),
+    ],
+    "irnn_init": [
+        Case("D=2, H=5", run=_irnn_properties(2, 5, seed=0, std=0.001, statistics=False)),
+        Case("D=64, H=128, std=0.001: W_hh, b_h, shapes and the statistics of W_xh",
+             run=_irnn_properties(64, 128, seed=1, std=0.001, statistics=True)),
+        Case("D=100, H=50, std=0.5 (the std argument is used)",
+             run=_irnn_properties(100, 50, seed=2, std=0.5, statistics=True)),
+        Case("D equal to H", run=_irnn_properties(6, 6, seed=3, std=0.01, statistics=False)),
+        Case("H=1", run=_irnn_properties(4, 1, seed=4, std=0.001, statistics=False)),
+    ],
+    "scrn_step": [
+        Case("N=3, D=4, S=2, H=5, alpha=0.95", _scrn_args(700, 3, 4, 2, 5, 0.95)),
+        Case("alpha=0.3", _scrn_args(701, 3, 4, 2, 5, 0.3)),
+        Case("alpha=0: the context is B x_t", _scrn_args(702, 3, 4, 2, 5, 0.0)),
+        Case("alpha=1: the context is frozen", _scrn_args(703, 3, 4, 2, 5, 1.0)),
+        Case("batch of 1", _scrn_args(704, 1, 4, 3, 5, 0.9)),
+        Case("D, S and H all equal (a missing transpose cannot hide behind a shape error)",
+             _scrn_args(705, 3, 4, 4, 4, 0.8)),
+        Case("large pre-activations", _scrn_args(706, 3, 4, 2, 5, 0.7, scale=2000.0), strict_fp=True),
+        Case("inputs not modified in place",
+             run=_call(_scrn_args(707, 2, 3, 2, 4, 0.9), inputs_after=("x_t", "s_prev", "h_prev", "params"))),
+        Case("float32 input", _scrn_args(708, 3, 4, 2, 5, 0.95, dtype="float32"), **FLOAT32_TOL),
+    ],
+}
+
+REFERENCES = {
+    "stacked_rnn_forward": ReferenceWithTwins(deep.stacked_rnn_forward, torch=torch_stacked_rnn_forward),
+    "bidirectional_rnn_forward": ReferenceWithTwins(deep.bidirectional_rnn_forward,
+                                                    torch=torch_bidirectional_rnn_forward),
+    "deep_bidirectional_rnn_forward": ReferenceWithTwins(deep.deep_bidirectional_rnn_forward,
+                                                         torch=torch_deep_bidirectional_rnn_forward),
+    "dropout_between_layers": deep.dropout_between_layers,
+    "stacked_rnn_forward_dropout": ReferenceWithTwins(deep.stacked_rnn_forward_dropout,
+                                                      torch=torch_stacked_rnn_forward_dropout),
+    "irnn_init": deep.irnn_init,
+    "scrn_step": deep.scrn_step,
+}
+
+OUTPUT_NAMES = {"stacked_rnn_forward": "(out, h_n)", "bidirectional_rnn_forward": "(out, h_n)",
+                "deep_bidirectional_rnn_forward": "(out, h_n)", "dropout_between_layers": "h_dropped",
+                "stacked_rnn_forward_dropout": "(out, h_n)", "irnn_init": "checked properties",
+                "scrn_step": "(s_t, h_t)"}
+
+
+def check(function_name, student_fn):
+    """Run the hidden cases of one graded function against the student's implementation."""
+    check_function(function_name, student_fn, REFERENCES[function_name], CHECKS[function_name],
+                   OUTPUT_NAMES.get(function_name, "result"))
