@@ -112,7 +112,8 @@ def grade_student(assignment, student_id, student_dir, work, template, options):
     if not options.regrade and os.path.isfile(result_path):
         with open(result_path) as handle:
             saved = json.load(handle)
-        if saved.get("fingerprint") == fingerprint:
+        # A grader-side error is worth another try; anything about the submission itself is final.
+        if saved.get("fingerprint") == fingerprint and saved["row"]["status"] != "error":
             return GradeRow(**saved["row"])
     try:
         row = _grade(assignment, student_id, student_dir, os.path.join(work, student_id), template, options)
@@ -162,14 +163,13 @@ def _grade(assignment, student_id, student_dir, root, template, options):
         return row("error", detail=_one_line(last_line(text)))
 
     autograded = nbformat.read(os.path.join(root, "autograded", student_id, assignment, assignment + ".ipynb"), 4)
-    status, detail = "ok", "; ".join(repairs)
+    status, notes = "ok", list(repairs)
     if any(o.get("ename") == "CellTimeoutError" for cell in autograded.cells for o in cell.get("outputs", [])):
-        status, detail = "timeout", f"a cell ran longer than {options.cell_timeout} s and was interrupted"
-    if repairs and status == "timeout":
-        detail += "; " + "; ".join(repairs)
+        status = "timeout"
+        notes.insert(0, f"a cell ran longer than {options.cell_timeout} s and was interrupted")
     api.generate_feedback(assignment, student_id)
     score, tests = _scores(api, assignment, student_id, autograded)
-    return row(status, score, detail, tests)
+    return row(status, score, "; ".join(notes), tests)
 
 
 def _api(root, template, options):

@@ -7,6 +7,7 @@ import json
 import os
 import socket
 import threading
+import warnings
 
 import nbformat
 import pytest
@@ -160,7 +161,9 @@ def graded(tmp_path_factory, loopback_server):
 
     for student, notebook in notebooks.items():
         os.makedirs(subs / student)
-        nbformat.write(notebook, str(subs / student / (ASSIGNMENT + ".ipynb")))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the duplicated cells' ids are duplicated on purpose
+            nbformat.write(notebook, str(subs / student / (ASSIGNMENT + ".ipynb")))
     (subs / "malformed_json").mkdir()
     (subs / "malformed_json" / (ASSIGNMENT + ".ipynb")).write_text('{"cells": [{"cell_type": ')
     (subs / "empty_file").mkdir()
