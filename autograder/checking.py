@@ -113,3 +113,38 @@ def check_function(function_name, student_fn, reference_fn, cases, output_name="
                 f"(no exp of large positive numbers).") from None
         assert_matches(got, expected, f"{where}: {output_name}", case.rtol, case.atol)
     print(f"{function_name}: {len(cases)} hidden cases passed")
+
+
+def call_probe(args, kwargs=None, twin=None, after=None, inputs_after=None):
+    """The probe of most cases: call the function on (copies of) the inputs.
+
+    twin: the kind of second opinion ("torch", "gradient check") a ReferenceWithTwins answers with; None for
+          the numpy reference. The student's function is always called as itself.
+    after: applied to the result (e.g. to name the gradients a backward pass returns).
+    inputs_after: names of the arguments to return, as they are after the call, next to the result (they must
+          be unchanged, as the reference leaves them).
+    """
+    def run(fn):
+        a, k = copy.deepcopy(args), copy.deepcopy(kwargs or {})
+        f = fn.twins[twin] if twin is not None and isinstance(fn, ReferenceWithTwins) else fn
+        result = f(*a, **k)
+        result = after(result) if after is not None else result
+        if inputs_after is None:
+            return result
+        return {"result": result, **{f"{name} after the call (must be unchanged)": value
+                                     for name, value in zip(inputs_after, a) if name}}
+    return run
+
+
+class ReferenceWithTwins:
+    """A reference with second opinions, used only on the grader's side: calling it runs the numpy reference;
+    the probes of the cases with a second opinion call twins[kind] instead, so that their expected outputs
+    come from there (torch, or finite differences)."""
+
+    def __init__(self, numpy_fn, **twins):
+        self.numpy_fn = numpy_fn
+        self.twins = {kind.replace("_", " "): fn for kind, fn in twins.items()}
+        self.__name__ = numpy_fn.__name__
+
+    def __call__(self, *args, **kwargs):
+        return self.numpy_fn(*args, **kwargs)

@@ -21,7 +21,9 @@ from collections import OrderedDict
 
 import numpy as np
 
-from ..checking import FLOAT32_TOL, Case, check_function, random_normal as rn
+from ..checking import FLOAT32_TOL, Case, ReferenceWithTwins, check_function
+from ..checking import call_probe as _call
+from ..checking import random_normal as rn
 from ..reference import gru
 
 PARAM_NAMES = ("W_z", "U_z", "b_z", "W_r", "U_r", "b_r", "W_n", "b_in", "U_n", "b_hn")
@@ -86,25 +88,6 @@ def _named_gradients(result):
     return {"dx": dx, "dh_prev": dh_prev, **{"d" + str(k): v for k, v in grads.items()}}
 
 
-def _call(args, kwargs=None, twin=None, after=None, inputs_after=None):
-    """The probe of most cases.
-
-    twin: the kind of second opinion ("torch", "gradient check") the reference answers with; None for the
-          numpy reference. The student's function is always called as itself.
-    after: applied to the result (e.g. _named_gradients).
-    inputs_after: names of the arguments to return, as they are after the call, next to the result (they must
-          be unchanged, as the reference leaves them).
-    """
-    def run(fn):
-        a, k = copy.deepcopy(args), copy.deepcopy(kwargs or {})
-        f = fn.twins[twin] if twin is not None and isinstance(fn, ReferenceWithTwins) else fn
-        result = f(*a, **k)
-        result = after(result) if after is not None else result
-        if inputs_after is None:
-            return result
-        return {"result": result, **{f"{name} after the call (must be unchanged)": value
-                                     for name, value in zip(inputs_after, a) if name}}
-    return run
 
 
 def _both_conventions(args):
@@ -117,17 +100,6 @@ def _both_conventions(args):
 
 
 # ---------------------------------------------------------------------- second opinions (grader side only)
-class ReferenceWithTwins:
-    """A reference with second opinions: calling it runs the numpy reference; the probes of the cases with a
-    second opinion call twins[kind] instead, so that their expected outputs come from there."""
-
-    def __init__(self, numpy_fn, **twins):
-        self.numpy_fn = numpy_fn
-        self.twins = {kind.replace("_", " "): fn for kind, fn in twins.items()}
-        self.__name__ = numpy_fn.__name__
-
-    def __call__(self, *args, **kwargs):
-        return self.numpy_fn(*args, **kwargs)
 
 
 def _torch_module(params, cell):

@@ -14,11 +14,12 @@ statistics of W_xh reduced to yes/no at a fixed seed (deterministic; the toleran
 Cases and probes use nothing of the autograder package but autograder.checking: the grader pickles them by
 value for a kernel that has no autograder package, and no expected output is stored in them.
 """
-import copy
 
 import numpy as np
 
-from ..checking import FLOAT32_TOL, Case, check_function, random_normal as rn
+from ..checking import FLOAT32_TOL, Case, ReferenceWithTwins, check_function
+from ..checking import call_probe as _call
+from ..checking import random_normal as rn
 from ..reference import deep
 
 # float64 against torch: any correct order of operations agrees to ~1e-15.
@@ -94,23 +95,6 @@ def _scrn_args(seed, N, D, S, H, alpha, scale=1.0, dtype="float64"):
 
 
 # ------------------------------------------------------------------------------------------------ probes
-def _call(args, kwargs=None, twin=None, inputs_after=None):
-    """The probe of most cases.
-
-    twin: "torch" to take the reference's expected output from its torch twin; None for the numpy reference.
-          The student's function is always called as itself.
-    inputs_after: names of the arguments to return, as they are after the call, next to the result (they must
-          be unchanged, as the reference leaves them).
-    """
-    def run(fn):
-        a, k = copy.deepcopy(args), copy.deepcopy(kwargs or {})
-        f = fn.twins[twin] if twin is not None and isinstance(fn, ReferenceWithTwins) else fn
-        result = f(*a, **k)
-        if inputs_after is None:
-            return result
-        return {"result": result, **{f"{name} after the call (must be unchanged)": value
-                                     for name, value in zip(inputs_after, a) if name}}
-    return run
 
 
 def _irnn_properties(D, H, seed, std, statistics):
@@ -139,17 +123,6 @@ def _irnn_properties(D, H, seed, std, statistics):
 
 
 # ---------------------------------------------------------------------- second opinions (grader side only)
-class ReferenceWithTwins:
-    """A reference with second opinions: calling it runs the numpy reference; the probes of the cases with a
-    second opinion call twins[kind] instead, so that their expected outputs come from there."""
-
-    def __init__(self, numpy_fn, **twins):
-        self.numpy_fn = numpy_fn
-        self.twins = twins
-        self.__name__ = numpy_fn.__name__
-
-    def __call__(self, *args, **kwargs):
-        return self.numpy_fn(*args, **kwargs)
 
 
 def _torch_rnn(layers, nonlinearity, bidirectional):
