@@ -42,6 +42,9 @@ def main(argv=None):
     cases.add_argument("assignments", nargs="*", help="default: every assignment")
 
     args = parser.parse_args(argv)
+    # nbgrader runs the `alembic` executable beside this Python, which is not on PATH when the venv's python
+    # is called by path without activating the venv.
+    os.environ["PATH"] = os.pathsep.join([os.path.dirname(sys.executable), os.environ.get("PATH", "")])
     try:
         if args.command == "grade":
             return _grade(args)

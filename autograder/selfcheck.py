@@ -13,6 +13,7 @@ from nbclient import NotebookClient
 from . import sandbox
 from .assignments import CourseError
 from .nbgrader_config import CELL_TIMEOUT
+from .zygote import KernelZygote, preloadable_imports
 
 
 def check_notebook(path, use_sandbox=True, cell_timeout=CELL_TIMEOUT, limits=None):
@@ -32,18 +33,19 @@ def check_notebook(path, use_sandbox=True, cell_timeout=CELL_TIMEOUT, limits=Non
         shutil.copytree(os.path.dirname(os.path.abspath(path)), workdir)
         client_options = dict(timeout=cell_timeout, allow_errors=True, resources={"metadata": {"path": workdir}})
         if use_sandbox:
-            jupyter_dir = os.path.join(scratch, "jupyter")
-            sandbox.write_kernelspec(os.path.join(jupyter_dir, "kernels"), limits=limits)
-            sockets = os.path.join(scratch, "sockets")
-            os.makedirs(sockets)
-            os.chmod(sockets, 0o777)
-            os.environ["JUPYTER_PATH"] = jupyter_dir
-            client = NotebookClient(notebook, kernel_name=sandbox.KERNEL_NAME, **client_options)
-            km = client.create_kernel_manager()
-            km.transport, km.ip = "ipc", os.path.join(sockets, "kernel")
+            with KernelZygote(preloadable_imports(notebook), sandbox.environment()) as zygote:
+                jupyter_dir = os.path.join(scratch, "jupyter")
+                sandbox.write_kernelspec(os.path.join(jupyter_dir, "kernels"), zygote.socket, limits=limits)
+                sockets = os.path.join(scratch, "sockets")
+                os.makedirs(sockets)
+                os.chmod(sockets, 0o777)
+                os.environ["JUPYTER_PATH"] = jupyter_dir
+                client = NotebookClient(notebook, kernel_name=sandbox.KERNEL_NAME, **client_options)
+                km = client.create_kernel_manager()
+                km.transport, km.ip = "ipc", os.path.join(sockets, "kernel")
+                client.execute()
         else:
-            client = NotebookClient(notebook, kernel_name="python3", **client_options)
-        client.execute()
+            NotebookClient(notebook, kernel_name="python3", **client_options).execute()
     results = []
     for cell in notebook.cells:
         meta = cell.metadata.get("nbgrader", {})

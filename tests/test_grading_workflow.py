@@ -29,17 +29,24 @@ def test_regrading_resumes_and_only_redoes_changed_submissions(tmp_path):
     subs, out = tmp_path / "subs", tmp_path / "out"
     write(subs / "alice" / f"{ASSIGNMENT}.ipynb", solved_exercise(ASSIGNMENT))
     write(subs / "bob" / f"{ASSIGNMENT}.ipynb", exercise_notebook(ASSIGNMENT))
+    write(subs / "carol" / f"{ASSIGNMENT}.ipynb", solved_exercise(ASSIGNMENT))
     first = {r.student_id: r for r in grade_class(ASSIGNMENT, str(subs), str(out), workers=2)}
+    feedback = {student: out / "feedback" / student / f"{ASSIGNMENT}.html" for student in first}
+    assert all(page.is_file() for page in feedback.values())
     alice_work = out / "work" / "alice" / "autograded"
     # An interrupted batch leaves finished students' results on disk; they are not graded again.
     os.utime(out / "results" / "alice.json", (1, 1))
     write(subs / "bob" / f"{ASSIGNMENT}.ipynb", solved_exercise(ASSIGNMENT))  # bob resubmits
+    (subs / "carol" / f"{ASSIGNMENT}.ipynb").write_text("{")  # carol's resubmission is broken
     second = {r.student_id: r for r in grade_class(ASSIGNMENT, str(subs), str(out), workers=2)}
     assert os.stat(out / "results" / "alice.json").st_mtime == 1, "alice was regraded"
     assert alice_work.is_dir()
     assert second["alice"] == first["alice"]
     assert (first["bob"].score, second["bob"].score) == (0, 10)
-    assert (out / "grades.csv").read_text().count("\n") == 3
+    assert (second["carol"].status, second["carol"].score) == ("invalid notebook", 0)
+    assert not feedback["carol"].exists(), "the page of carol's earlier submission outlived its grade"
+    assert feedback["alice"].is_file() and feedback["bob"].is_file()
+    assert (out / "grades.csv").read_text().count("\n") == 4
 
 
 def test_lms_zip_names_students_by_pattern_and_cannot_escape(tmp_path):
@@ -98,8 +105,10 @@ def test_without_bubblewrap_grading_refuses_and_says_how_to_install(tmp_path, mo
 
 def test_no_sandbox_grades_with_a_loud_warning(tmp_path):
     write(tmp_path / "subs" / "s1" / f"{ASSIGNMENT}.ipynb", solved_exercise(ASSIGNMENT))
+    # The venv's python called by path, its bin/ not on PATH: nbgrader must still find `alembic`.
+    bare_path = os.pathsep.join(p for p in os.environ["PATH"].split(os.pathsep) if p != os.path.dirname(sys.executable))
     result = subprocess.run([sys.executable, "-m", "autograder", "grade", ASSIGNMENT, str(tmp_path / "subs"),
-                             "--out", str(tmp_path / "out"), "--no-sandbox"],
+                             "--out", str(tmp_path / "out"), "--no-sandbox"], env={**os.environ, "PATH": bare_path},
                             cwd=REPO_ROOT, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     assert "WARNING: --no-sandbox" in result.stderr

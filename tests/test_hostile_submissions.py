@@ -3,6 +3,7 @@
 Every case states the score and status it must get; the honest students must keep full marks.
 Needs the sandbox (bubblewrap); `make test` installs it when run as root.
 """
+import ast
 import json
 import os
 import socket
@@ -118,6 +119,17 @@ def graded(tmp_path_factory, loopback_server):
         "connects_to_loopback": solved_with("sigmoid", prefix=(
             "import socket\ntry:\n    socket.create_connection(('127.0.0.1', %d), timeout=3)\n"
             "    print('NETWORK OPEN')\nexcept OSError as e:\n    print('NETWORK BLOCKED', type(e).__name__)" % port)),
+        # Every kernel is forked from the same pre-warmed zygote: nothing one leaves behind reaches another.
+        "leaves_a_mark": solved_with("sigmoid", prefix=(
+            "import numpy, sys\nnumpy.MARK = 'left by another student'\nsys.modules['mark'] = numpy\n"
+            "open('/tmp/mark', 'w').write('x')")),
+        "sees_its_own_kernel_only": solved_with("sigmoid", prefix=(
+            "import os, sys, numpy\n"
+            "status = dict(l.split(':\\t', 1) for l in open('/proc/self/status') if ':\\t' in l)\n"
+            "print('UID', os.getuid(), 'GROUPS', os.getgroups(), 'NONEWPRIVS', status['NoNewPrivs'].strip(),\n"
+            "      'CAPS', *(status[k].strip() for k in ('CapInh', 'CapPrm', 'CapEff', 'CapBnd', 'CapAmb')))\n"
+            "print('MARKS', hasattr(numpy, 'MARK'), 'mark' in sys.modules, os.path.exists('/tmp/mark'))\n"
+            "print('PID', os.getpid(), 'PROCESSES', sorted(int(p) for p in os.listdir('/proc') if p.isdigit()))")),
         "huge_output": solved_with("sigmoid", prefix="print('x' * 5_000_000)\nfor i in range(20000): print(i)"),
         # The warning and the debugging print happen inside the test cells, each time sigmoid is called.
         "warns_on_stderr": solved_with("sigmoid", suffix="import sys, warnings\n_stable_sigmoid = sigmoid\n"
@@ -198,6 +210,8 @@ EXPECTED = {  # student: (status, score or (low, high) range)
     "reads_other_folders": ("ok", FULL),
     "writes_outside": ("ok", FULL),
     "connects_to_loopback": ("ok", FULL),
+    "leaves_a_mark": ("ok", FULL),
+    "sees_its_own_kernel_only": ("ok", FULL),
     "huge_output": ("ok", FULL),
     "warns_on_stderr": ("ok", FULL),
     "edits_tests_honestly": ("ok", FULL),
@@ -241,6 +255,17 @@ def test_sandbox_writes_nowhere_outside_its_folder(graded):
     rows, root = graded
     assert "WRITTEN []" in printed(root, "writes_outside")
     assert not (root / "pwned").exists() and not (root / "out" / "pwned").exists()
+
+
+def test_kernels_run_unprivileged_and_share_nothing(graded):
+    rows, root = graded
+    text = printed(root, "sees_its_own_kernel_only")
+    words = text[text.index("UID"):].split()
+    assert int(words[1]) >= sandbox.UID_BASE and words[3] == "[]" and words[5] == "1", text
+    assert words[7:12] == ["0000000000000000"] * 5, f"capabilities left: {text}"
+    assert "MARKS False False False" in text
+    processes = ast.literal_eval(text[text.index("PROCESSES") + len("PROCESSES"):].strip().splitlines()[0])
+    assert len(processes) <= 4, f"the kernel sees processes beyond its sandbox: {processes}"
 
 
 def test_no_network_even_to_loopback(graded, loopback_server):

@@ -1,0 +1,70 @@
+"""Feedback pages: nbgrader's `generate_feedback` pipeline, built once per grading worker and reused.
+
+`nbgrader generate_feedback` builds an app, a converter and an HTML exporter for every student, and compiles
+the page's Jinja templates each time: about half of its cost. Here nbgrader's GenerateFeedback converter,
+configured by course_config() (ClearHiddenTests, then GetGrades, with nbgrader's feedback template), makes
+its exporter once per process, and every student's page is that exporter applied to their autograded
+notebook, with their own gradebook. The page is the one nbgrader would write.
+"""
+import functools
+import os
+import re
+
+from nbconvert.exporters import HTMLExporter, TemplateExporter
+from nbconvert.filters.highlight import Highlight2HTML
+from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
+
+from .nbgrader_config import course_config
+
+IMAGE_WITHOUT_ALT = re.compile(r"<img(?![^>]*\balt=)")
+
+
+def write_feedback(autograded, path, assignment, student_id, db_url):
+    """Render the autograded notebook node as `student_id`'s feedback page, at `path`."""
+    resources = {  # what nbgrader's converters give each notebook (BaseConverter.init_single_notebook_resources)
+        "unique_key": assignment,
+        "output_files_dir": f"{assignment}_files",
+        "nbgrader": {"student": student_id, "assignment": assignment, "notebook": assignment, "db_url": db_url},
+    }
+    html, _ = _exporter().from_notebook_node(autograded, resources=resources)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(html)
+
+
+class FeedbackExporter(HTMLExporter):
+    """nbconvert's HTMLExporter without its last step, which costs 40% of a feedback page.
+
+    That step re-parses the finished page with BeautifulSoup to give images without alt text a placeholder,
+    and to make the cells of the JupyterLab template focusable. nbgrader's feedback template is the classic
+    one, which has no such cells, so only the placeholder applies, and it is added here without a parser.
+    The rest is HTMLExporter.from_notebook_node of nbconvert 7.17 (pinned in requirements.txt).
+    """
+
+    def from_notebook_node(self, nb, resources=None, **kw):
+        language = nb.metadata.get("language_info", {})
+        lexer = language.get("pygments_lexer", language.get("name", None))
+        self.register_filter("highlight_code",
+                             self.filters.get("highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self)))
+        resources = self._init_resources(resources)
+        self.register_filter("filter_data_type", WidgetsDataTypeFilter(notebook_metadata=self._nb_metadata,
+                                                                       parent=self, resources=resources))
+        html, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+        return IMAGE_WITHOUT_ALT.sub('<img alt="No description has been provided for this image"', html), resources
+
+
+@functools.lru_cache(maxsize=None)
+def _exporter():
+    """The exporter that GenerateFeedback.start() would make, with the preprocessors it would register."""
+    from nbgrader.converters import GenerateFeedback
+
+    converter = GenerateFeedback(config=course_config())
+    exporter = FeedbackExporter(parent=converter, config=converter.config)
+    for preprocessor in converter.preprocessors:
+        exporter.register_preprocessor(preprocessor)
+    return exporter
+
+
+def prewarm():
+    """Build the exporter and compile its page template now, in the parent, before workers are forked."""
+    return _exporter().template
