@@ -1,7 +1,7 @@
 """Feedback pages: nbgrader's `generate_feedback` pipeline, built once per grading worker and reused.
 
 `nbgrader generate_feedback` builds an app, a converter and an HTML exporter for every student, and compiles
-the page's Jinja templates each time: about half of its cost. Here nbgrader's GenerateFeedback converter,
+the page's Jinja templates each time: about a quarter of its cost. Here nbgrader's GenerateFeedback converter,
 configured by course_config() (ClearHiddenTests, then GetGrades, with nbgrader's feedback template), makes
 its exporter once per process, and every student's page is that exporter applied to their autograded
 notebook, with their own gradebook. The page is the one nbgrader would write.
@@ -33,7 +33,7 @@ def write_feedback(autograded, path, assignment, student_id, db_url):
 
 
 class FeedbackExporter(HTMLExporter):
-    """nbconvert's HTMLExporter without its last step, which costs 40% of a feedback page.
+    """nbconvert's HTMLExporter without its last step, which costs nearly two thirds of a feedback page.
 
     That step re-parses the finished page with BeautifulSoup to give images without alt text a placeholder,
     and to make the cells of the JupyterLab template focusable. nbgrader's feedback template is the classic
