@@ -8,12 +8,13 @@
 import argparse
 import importlib
 import os
+import shutil
 import sys
 
 from .assignments import CourseError, generate_release, list_assignments, require_assignment
-from .nbgrader_config import CELL_TIMEOUT
-from .sandbox import Limits
-from .submissions import DEFAULT_ID_PATTERN
+from .nbgrader_config import CELL_TIMEOUT, NOTEBOOK_TIMEOUT
+from .sandbox import MiB, Limits
+from .submissions import DEFAULT_ID_PATTERN, MAX_ARCHIVE_BYTES, MAX_NOTEBOOK_BYTES
 
 
 def main(argv=None):
@@ -29,6 +30,11 @@ def main(argv=None):
     grade.add_argument("--id-pattern", default=DEFAULT_ID_PATTERN,
                        help="for a .zip: regex with a (?P<student_id>...) group, matched against each path")
     grade.add_argument("--regrade", action="store_true", help="regrade students whose results are already saved")
+    grade.add_argument("--max-notebook-mb", type=float, default=MAX_NOTEBOOK_BYTES / MiB,
+                       help="a larger notebook (or zip entry) is refused, not read (default: %(default)g)")
+    grade.add_argument("--max-archive-mb", type=float, default=MAX_ARCHIVE_BYTES / MiB,
+                       help="for a .zip: what it may unpack to in all; entries past it are refused "
+                            "(default: %(default)g)")
     _add_sandbox_options(grade)
 
     check = commands.add_parser("check", help="run a notebook's visible tests in the sandbox; exit 1 if any fails")
@@ -66,10 +72,18 @@ def _add_sandbox_options(parser):
     defaults = Limits()
     parser.add_argument("--timeout", type=int, default=CELL_TIMEOUT,
                         help=f"seconds one cell may run (default: {CELL_TIMEOUT})")
+    parser.add_argument("--notebook-timeout", type=int, default=NOTEBOOK_TIMEOUT,
+                        help="seconds all cells of a notebook together may run; cells after it are not run and "
+                             "fail (default: %(default)s, thirty times the slowest solution notebook)")
     parser.add_argument("--memory-gb", type=float, default=defaults.memory_bytes / 1024 ** 3,
                         help="address-space limit of a student's kernel, in GiB (default: %(default)g)")
     parser.add_argument("--cpu-seconds", type=int, default=defaults.cpu_seconds,
                         help="CPU time limit for a whole notebook (default: %(default)s)")
+    parser.add_argument("--tmp-mb", type=int, default=defaults.tmp_bytes // MiB,
+                        help="size of the kernel's /tmp, a tmpfs gone after grading (default: %(default)s)")
+    parser.add_argument("--workdir-mb", type=int, default=defaults.workdir_bytes // MiB,
+                        help="size of the kernel's working folder, a tmpfs holding a copy of the submission, "
+                             "gone after grading (default: %(default)s)")
     parser.add_argument("--no-sandbox", action="store_true",
                         help="run student code WITHOUT isolation (it can read and write anything you can)")
 
@@ -78,7 +92,8 @@ def _limits(args):
     if args.no_sandbox:
         print("WARNING: --no-sandbox: student code runs unisolated, with your permissions. "
               "Use it only for code you trust.", file=sys.stderr)
-    return Limits(memory_bytes=int(args.memory_gb * 1024 ** 3), cpu_seconds=args.cpu_seconds)
+    return Limits(memory_bytes=int(args.memory_gb * 1024 ** 3), cpu_seconds=args.cpu_seconds,
+                  tmp_bytes=args.tmp_mb * MiB, workdir_bytes=args.workdir_mb * MiB)
 
 
 def _check(args):
@@ -100,17 +115,28 @@ def _grade(args):
 
     if args.workers is not None and args.workers < 1:
         raise CourseError("--workers must be at least 1")
-    options = GradingOptions(cell_timeout=args.timeout, use_sandbox=not args.no_sandbox, limits=_limits(args),
-                             regrade=args.regrade)
-    submissions = args.submissions
+    for name in ("timeout", "notebook_timeout", "cpu_seconds", "tmp_mb", "workdir_mb", "max_notebook_mb",
+                 "max_archive_mb"):
+        if getattr(args, name) <= 0:
+            raise CourseError(f"--{name.replace('_', '-')} must be positive")
+    options = GradingOptions(cell_timeout=args.timeout, notebook_timeout=args.notebook_timeout,
+                             max_notebook_bytes=int(args.max_notebook_mb * MiB), use_sandbox=not args.no_sandbox,
+                             limits=_limits(args), regrade=args.regrade)
+    submissions, unpacked = args.submissions, None
     if submissions.endswith(".zip"):
         if not os.path.isfile(submissions):
             raise CourseError(f"{submissions}: no such file")
-        unpacked = tempfile.mkdtemp(prefix="lms-")
-        for name in unpack_lms_zip(submissions, unpacked, args.assignment, args.id_pattern):
+        folder = tempfile.mkdtemp(prefix="lms-")
+        unpacked = unpack_lms_zip(submissions, folder, args.assignment, args.id_pattern,
+                                  options.max_notebook_bytes, int(args.max_archive_mb * MiB))
+        for name in unpacked.skipped:
             print(f"skipped {name}: no student id matches --id-pattern", file=sys.stderr)
-        submissions = unpacked
-    rows = grade_class(args.assignment, submissions, args.out, args.workers, options)
+        submissions = folder
+    try:
+        rows = grade_class(args.assignment, submissions, args.out, args.workers, options, unpacked)
+    finally:
+        if unpacked is not None:  # the results keep what is needed; the unpacked copies may be large
+            shutil.rmtree(submissions, ignore_errors=True)
     width = max(len("student"), *(len(row.student_id) for row in rows))
     print(f"\n{'student':<{width}}  {'score':>11}  status")
     for row in rows:

@@ -29,7 +29,6 @@ import hashlib
 import json
 import multiprocessing
 import os
-import re
 import shutil
 import warnings
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -40,10 +39,16 @@ from tqdm import tqdm
 
 from . import feedback, sandbox, zygote
 from .assignments import SOLUTIONS_DIR, CourseError, last_line, require_assignment
-from .nbgrader_config import CELL_TIMEOUT, REPO_ROOT, course_config
+from .nbgrader_config import CELL_TIMEOUT, NOTEBOOK_TIMEOUT, REPO_ROOT, course_config
+from .preprocessors import NOT_RUN
 from .repair import repair
+from .safe_files import MiB, Refused, copy_tree, read_regular, tree_hash, unsafe_name
+from .submissions import MAX_NOTEBOOK_BYTES, Unpacked
 
-STUDENT_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]*$")
+# Inside a student's own course folder and gradebook, nbgrader knows them by this id. Their real id, any
+# Unicode an LMS writes, then names only our folders and rows, never an nbgrader glob pattern or query.
+NBGRADER_STUDENT = "student"
+MAX_SUBMISSION_BYTES = 128 * MiB  # a notebook and whatever files the student put beside it
 CSV_COLUMNS = ["student_id", "assignment", "score", "max_score", "status", "detail"]
 
 
@@ -53,7 +58,7 @@ class GradeRow:
     assignment: str
     score: float
     max_score: float
-    status: str  # ok | timeout | kernel died | invalid notebook | missing notebook | error
+    status: str  # ok | timeout | kernel died | invalid notebook | missing notebook | refused | error
     detail: str = ""
     tests: list = field(default_factory=list)  # [{cell, score, max_score, passed, message}]
 
@@ -61,13 +66,20 @@ class GradeRow:
 @dataclass
 class GradingOptions:
     cell_timeout: int = CELL_TIMEOUT
+    notebook_timeout: int = NOTEBOOK_TIMEOUT
+    max_notebook_bytes: int = MAX_NOTEBOOK_BYTES
+    max_submission_bytes: int = MAX_SUBMISSION_BYTES
     use_sandbox: bool = True
     limits: sandbox.Limits = field(default_factory=sandbox.Limits)
     regrade: bool = False
 
 
-def grade_class(assignment, submissions, out=None, workers=None, options=None):
-    """Autograde every student folder in `submissions`; write the outputs listed above; return the rows."""
+def grade_class(assignment, submissions, out=None, workers=None, options=None, unpacked=None):
+    """Autograde every student folder in `submissions`; write the outputs listed above; return the rows.
+
+    unpacked: the submissions.Unpacked of an LMS zip unpacked into `submissions`, whose notes and refusals
+    reach the students' rows.
+    """
     options = options or GradingOptions()
     require_assignment(assignment)
     if options.use_sandbox and sandbox.missing_tools():
@@ -76,8 +88,12 @@ def grade_class(assignment, submissions, out=None, workers=None, options=None):
     if not os.path.isdir(submissions):
         raise CourseError(f"submissions directory {submissions!r} does not exist")
     out = os.path.abspath(out or os.path.join(REPO_ROOT, "grading", assignment))
-    students = sorted(name for name in os.listdir(submissions)
-                      if os.path.isdir(os.path.join(submissions, name)) and not name.startswith("."))
+    # A link among the folders is a student too: one whose submission is refused, with a row saying so.
+    students = sorted(name for name in os.listdir(submissions) if not name.startswith(".")
+                      and (os.path.isdir(os.path.join(submissions, name))
+                           or os.path.islink(os.path.join(submissions, name))))
+    unpacked = unpacked or Unpacked()
+    students = sorted(set(students) | set(unpacked.refused))
     if not students:
         raise CourseError(f"submissions directory {submissions!r} has no student folders")
 
@@ -93,7 +109,8 @@ def grade_class(assignment, submissions, out=None, workers=None, options=None):
         # fork: workers start with nbgrader, the feedback exporter and the expected outputs already loaded. The
         # parent holds no kernel, thread or open database at this point, so nothing unsafe is copied.
         with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            futures = [pool.submit(grade_student, *job, zygote_socket) for job in jobs]
+            futures = [pool.submit(grade_student, *job, zygote_socket, note=unpacked.notes.get(job[1], ""),
+                                   refused=unpacked.refused.get(job[1])) for job in jobs]
             for future in tqdm(as_completed(futures), total=len(futures), desc=f"grading {assignment}",
                                unit="student", disable=None):
                 rows.append(future.result())
@@ -102,14 +119,20 @@ def grade_class(assignment, submissions, out=None, workers=None, options=None):
     return rows
 
 
-def grade_student(assignment, student_id, student_dir, work, template, options, zygote_socket=None):
+def grade_student(assignment, student_id, student_dir, work, template, options, zygote_socket=None, note="",
+                  refused=None):
     """Autograde one student in their own course folder; never raises, always returns a GradeRow.
 
     zygote_socket: the running kernel zygote, when options.use_sandbox (see _kernel_zygote).
+    note: what happened to the submission before grading (an LMS zip's set-aside attempts), for the detail.
+    refused: why the submission cannot be graded at all, if it cannot (a zip entry over its cap, say).
     """
     out = os.path.dirname(work)
+    if unsafe_name(student_id):
+        return GradeRow(student_id, assignment, 0.0, template["max_score"], "refused", unsafe_name(student_id))
     result_path = os.path.join(out, "results", f"{student_id}.json")
-    fingerprint = {"submission": _folder_hash(student_dir), "assignment": template["fingerprint"]}
+    fingerprint = {"submission": refused or _folder_hash(student_dir), "note": note,
+                   "assignment": template["fingerprint"]}
     if not options.regrade and os.path.isfile(result_path):
         with open(result_path) as handle:
             saved = json.load(handle)
@@ -121,7 +144,7 @@ def grade_student(assignment, student_id, student_dir, work, template, options, 
         os.remove(feedback_path)  # a page from an earlier submission must not outlive its grade
     try:
         row = _grade(assignment, student_id, student_dir, os.path.join(work, student_id), feedback_path, template,
-                     options, zygote_socket)
+                     options, zygote_socket, note, refused)
     except Exception as error:  # a grader bug must cost one row, not the batch
         row = GradeRow(student_id, assignment, 0.0, template["max_score"], "error",
                        _one_line(f"{type(error).__name__}: {error}"))
@@ -130,35 +153,49 @@ def grade_student(assignment, student_id, student_dir, work, template, options, 
     return row
 
 
-def _grade(assignment, student_id, student_dir, root, feedback_path, template, options, zygote_socket):
-    def row(status, score=0.0, detail="", tests=()):
-        return GradeRow(student_id, assignment, score, template["max_score"], status, detail, list(tests))
+def _grade(assignment, student_id, student_dir, root, feedback_path, template, options, zygote_socket, note="",
+           refused=None):
+    notes = [note] if note else []
 
-    if not STUDENT_ID_PATTERN.match(student_id):
-        return row("error", detail="student folder name is not a valid id (letters, digits, _ . @ -)")
-    notebook_path = os.path.join(student_dir, assignment + ".ipynb")
-    if not os.path.isfile(notebook_path):
+    def row(status, score=0.0, detail="", tests=()):
+        detail = "; ".join(filter(None, [detail, *notes]))
+        return GradeRow(student_id, assignment, score, template["max_score"], status, _one_line(detail), list(tests))
+
+    if refused:
+        return row("refused", detail=refused)
+    if os.path.islink(student_dir):
+        return row("refused", detail="the student's folder is a symbolic link; links are not followed")
+    notebook_name = assignment + ".ipynb"
+    notebook_path = os.path.join(student_dir, notebook_name)
+    if not os.path.lexists(notebook_path):
         found = sorted(f for f in os.listdir(student_dir) if f.endswith(".ipynb"))
-        detail = f"no {assignment}.ipynb" + (f" (found: {', '.join(found)})" if found else "")
+        detail = f"no {notebook_name}" + (f" (found: {', '.join(found)})" if found else "")
         return row("missing notebook", detail=detail)
+    try:
+        data = read_regular(notebook_path, options.max_notebook_bytes, notebook_name)
+    except Refused as refusal:
+        return row("refused", detail=f"{refusal} (--max-notebook-mb)" if refusal.too_large else str(refusal))
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # nbformat warns while it fixes duplicate cell ids
-            notebook = nbformat.read(notebook_path, as_version=4)
+            notebook = nbformat.reads(data.decode("utf-8"), as_version=4)
             nbformat.validate(notebook)
-    except Exception as error:  # any parse or schema failure means the same thing to the student
-        return row("invalid notebook", detail=_one_line(f"{assignment}.ipynb: {type(error).__name__}: {error}"))
+    except Exception as error:  # any decoding, parse or schema failure means the same thing to the student
+        return row("invalid notebook", detail=f"{notebook_name}: {type(error).__name__}: {error}")
 
     shutil.rmtree(root, ignore_errors=True)  # regrading starts from a clean folder
-    submitted = os.path.join(root, "submitted", student_id, assignment)
-    shutil.copytree(student_dir, submitted)
+    submitted = os.path.join(root, "submitted", NBGRADER_STUDENT, assignment)
+    left_out = copy_tree(student_dir, submitted, options.max_notebook_bytes, options.max_submission_bytes)
+    if left_out:
+        notes.append(f"left out of grading: {', '.join(left_out)}")
     notebook, repairs = repair(notebook, nbformat.read(template["release"], as_version=4))
+    notes[:0] = repairs
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        nbformat.write(notebook, os.path.join(submitted, assignment + ".ipynb"))
+        nbformat.write(notebook, os.path.join(submitted, notebook_name))
     shutil.copyfile(template["gradebook"], os.path.join(root, "gradebook.db"))
     api = _api(root, template, options, zygote_socket)
-    result = api.autograde(assignment, student_id)
+    result = api.autograde(assignment, NBGRADER_STUDENT)
     if not result["success"]:
         text = (result.get("error") or "") + (result.get("log") or "")
         if zygote_socket and not zygote.is_alive(zygote_socket):  # not the student's fault: worth a retry
@@ -167,16 +204,33 @@ def _grade(assignment, student_id, student_dir, root, feedback_path, template, o
             return row("kernel died", detail="the kernel exited mid-notebook (os._exit, a crash, a limit, or killed)")
         if "CellTimeoutError" in text or "TimeoutError" in text:
             return row("timeout", detail=f"a cell ran longer than {options.cell_timeout} s and could not be stopped")
-        return row("error", detail=_one_line(last_line(text)))
+        return row("error", detail=last_line(text))
 
-    autograded = nbformat.read(os.path.join(root, "autograded", student_id, assignment, assignment + ".ipynb"), 4)
-    status, notes = "ok", list(repairs)
-    if any(o.get("ename") == "CellTimeoutError" for cell in autograded.cells for o in cell.get("outputs", [])):
-        status = "timeout"
-        notes.insert(0, f"a cell ran longer than {options.cell_timeout} s and was interrupted")
-    feedback.write_feedback(autograded, feedback_path, assignment, student_id, api.coursedir.db_url)
-    score, tests = _scores(api, assignment, student_id, autograded)
-    return row(status, score, "; ".join(notes), tests)
+    autograded = nbformat.read(autograded_notebook(root, assignment), as_version=4)
+    status, limit = _time_limit_reached(autograded, options)
+    if limit:
+        notes.insert(0, limit)
+    feedback.write_feedback(autograded, feedback_path, assignment, NBGRADER_STUDENT, api.coursedir.db_url)
+    score, tests = _scores(api, assignment, NBGRADER_STUDENT, autograded)
+    return row(status, score, tests=tests)
+
+
+def autograded_notebook(root, assignment):
+    """Where nbgrader leaves a student's executed notebook, in the course folder `root` of their own."""
+    return os.path.join(root, "autograded", NBGRADER_STUDENT, assignment, assignment + ".ipynb")
+
+
+def _time_limit_reached(autograded, options):
+    """("timeout", what the student reads) when a cell or the whole notebook ran out of time, else ("ok", "")."""
+    errors = [o for cell in autograded.cells for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+    not_run = sum(o.get("ename") == NOT_RUN for o in errors)
+    timed_out = [o for o in errors if o.get("ename") == "CellTimeoutError"]
+    if not_run or any("wall-clock" in str(o.get("evalue")) for o in timed_out):
+        return "timeout", (f"the notebook reached its {options.notebook_timeout} s wall-clock limit "
+                           f"(--notebook-timeout); {not_run} cells after it were not run and count as failed")
+    if timed_out:
+        return "timeout", f"a cell ran longer than {options.cell_timeout} s and was interrupted (--timeout)"
+    return "ok", ""
 
 
 def _api(root, template, options, zygote_socket):
@@ -184,7 +238,8 @@ def _api(root, template, options, zygote_socket):
 
     # nbgrader's own SQLAlchemy usage warns on every autograde; nothing an instructor can act on.
     warnings.filterwarnings("ignore", module="nbgrader")
-    config = course_config(work_directory=root, cell_timeout=options.cell_timeout)
+    config = course_config(work_directory=root, cell_timeout=options.cell_timeout,
+                           notebook_timeout=options.notebook_timeout)
     kernel_env = {"AUTOGRADER_CASES": template["cases"]}
     if options.use_sandbox:
         jupyter_dir = os.path.join(root, "jupyter")
@@ -192,12 +247,10 @@ def _api(root, template, options, zygote_socket):
                                  readonly_paths=[template["cases"]], limits=options.limits, env=kernel_env,
                                  uid=sandbox.UID_BASE + os.getpid())
         os.environ["JUPYTER_PATH"] = jupyter_dir
-        sockets = os.path.join(root, "sockets")
-        os.makedirs(sockets, exist_ok=True)
-        os.chmod(sockets, 0o777)  # the kernel runs as nobody and creates its ipc sockets here
         config.Execute.kernel_name = sandbox.KERNEL_NAME
         config.KernelManager.transport = "ipc"
-        config.KernelManager.ip = os.path.join(sockets, "kernel")
+        # Not a folder here: the launcher links it to the sockets' tmpfs inside the sandbox (sandbox.py).
+        config.KernelManager.ip = os.path.join(root, "sockets", "kernel")
     else:
         # Still judged outside the kernel; but nothing stops the kernel reading or writing anything.
         os.environ.update(kernel_env)
@@ -292,8 +345,7 @@ def _scores(api, assignment, student_id, autograded):
 
 
 def _folder_hash(folder):
-    files = sorted(os.path.join(d, f) for d, _, names in os.walk(folder) for f in names)
-    return _files_hash(files, relative_to=folder)
+    return "a symbolic link" if os.path.islink(folder) else tree_hash(folder)
 
 
 def _files_hash(paths, relative_to=None):

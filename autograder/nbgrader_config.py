@@ -18,10 +18,14 @@ WORK_DIRECTORY = "grading"
 
 # Seconds one cell may run before it is interrupted. Generous: a correct cell here takes well under one.
 CELL_TIMEOUT = 60
+# Seconds all of a notebook's cells together may run. The slowest solution notebook (a05) runs in about
+# 10 s in the sandbox; 300 s is thirty times that, so no honest student is cut short, while a notebook of
+# sleeping cells holds a worker for 5 minutes, not cells × CELL_TIMEOUT.
+NOTEBOOK_TIMEOUT = 300
 
 
 def course_config(root=REPO_ROOT, work_directory=WORK_DIRECTORY, release_directory="exercises",
-                  cell_timeout=CELL_TIMEOUT):
+                  cell_timeout=CELL_TIMEOUT, notebook_timeout=NOTEBOOK_TIMEOUT):
     """The nbgrader Config for a course rooted at `root`, with its grading work under `work_directory`.
 
     `work_directory` and `release_directory` may be relative to root or absolute.
@@ -40,6 +44,7 @@ def course_config(root=REPO_ROOT, work_directory=WORK_DIRECTORY, release_directo
     # A test cell that a student deleted, or whose metadata they stripped, is put back from the gradebook.
     c.OverwriteCells.add_missing_cells = True
     c.Execute.timeout = cell_timeout
+    c.DeadlineExecute.notebook_timeout = notebook_timeout
     # Once the last cell has run, nothing in the kernel is worth a graceful exit: kill it at once.
     c.Execute.shutdown_kernel = "immediate"
     c.AsyncKernelManager.client_class = "autograder.kernel_client.PromptKernelClient"
@@ -52,7 +57,7 @@ def course_config(root=REPO_ROOT, work_directory=WORK_DIRECTORY, release_directo
     # CheckCellMetadata; the metadata it checks was already checked before execution (sanitize_preprocessors)
     # and nothing since changes it, so that pass (0.05 s of the grader's 0.7 s per a01 student) is left out.
     c.Autograde.autograde_preprocessors = [
-        "nbgrader.preprocessors.Execute",
+        "autograder.preprocessors.DeadlineExecute",
         "autograder.verdicts.JudgeHiddenTests",
         "autograder.verdicts.CapOutputs",
         "nbgrader.preprocessors.IgnorePattern",
@@ -62,7 +67,7 @@ def course_config(root=REPO_ROOT, work_directory=WORK_DIRECTORY, release_directo
         "nbgrader.preprocessors.AssignLatePenalties",
     ]
     c.GenerateFeedback.preprocessors = [
-        "nbgrader.preprocessors.ClearHiddenTests",
+        "autograder.preprocessors.ClearReleasedHiddenTests",
         "nbgrader.preprocessors.GetGrades",
         "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
     ]

@@ -3,9 +3,14 @@
 What the kernel sees and may do:
   * no network (its own network namespace, loopback down; the kernel talks to nbgrader over ipc sockets);
   * a read-only system: only /usr, /etc, /bin, /lib*, the Python installation and the venv are mounted;
-  * a private, empty /tmp;
-  * its own working folder (the student's autograded copy) read-write, and nothing else of the course: the
-    gradebook, solutions/, the reference package and other students' folders are not mounted at all;
+  * three writable places, each a tmpfs of fixed size that vanishes with the sandbox, so nothing the kernel
+    writes reaches the grader's disk or outlives its grading:
+      - /tmp (Limits.tmp_bytes),
+      - its working folder, a copy of the student's files (Limits.workdir_bytes),
+      - the folder of its ipc sockets (1 MiB), which the grader reaches through /proc/<pid>/root;
+    tmpfs pages are memory the address-space limit does not count, hence the sizes;
+  * nothing else of the course: the gradebook, solutions/, the reference package and other students'
+    folders are not mounted at all;
   * an unprivileged user (nobody, or a uid of its own per concurrent kernel) with no capabilities and no
     way to gain privileges;
   * limits on address space, CPU seconds, processes, file size and open files.
@@ -22,6 +27,7 @@ import os
 import shutil
 import signal
 import socket
+import stat
 import subprocess
 import sys
 from dataclasses import asdict, dataclass
@@ -34,13 +40,21 @@ SYSTEM_DIRS = ["/usr", "/etc", "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/li
 INSTALL_HINT = "install bubblewrap (Debian/Ubuntu: apt-get install bubblewrap; `make test` does this as root)"
 
 
+MiB = 1024 ** 2
+SOCKETS_BYTES = 1 * MiB  # five ipc sockets and a copy of the connection file
+LOG_TAIL_BYTES = 64 * 1024  # of what the kernel wrote outside cells, what the grader keeps for an instructor
+
+
 @dataclass
 class Limits:
     memory_bytes: int = 3 * 1024 ** 3   # address space; torch alone maps ~1 GB
     cpu_seconds: int = 600              # whole-notebook CPU budget: a busy loop cannot outlive it
     processes: int = 256                # threads count too (torch and BLAS start a few)
-    file_bytes: int = 64 * 1024 ** 2
+    file_bytes: int = 64 * MiB
     open_files: int = 256
+    # The two writable tmpfs. No assignment writes files; matplotlib's cache and a saved figure need a few MiB.
+    tmp_bytes: int = 256 * MiB
+    workdir_bytes: int = 256 * MiB
 
 
 def missing_tools():
@@ -81,18 +95,22 @@ def environment(extra=None):
             **(extra or {})}
 
 
-def holder_command(settings, workdir, socket_dir, info_fd):
+def holder_command(settings, workdir, socket_dir, info_fd, workdir_files=()):
     """bubblewrap, building the sandbox around a process that only waits; the zygote puts the kernel in it.
 
     bubblewrap writes the pid of the sandbox's first process to `info_fd`, and the holder prints "ready" once
     the sandbox is complete. Killing bubblewrap kills everything in the sandbox.
+    workdir_files: (path relative to workdir, open file descriptor or None for a folder), copied into the
+    working folder's tmpfs.
     """
+    limits = settings["limits"]
     python_prefix = os.path.realpath(sys.base_prefix)
     venv = os.path.realpath(sys.prefix)
     # Every namespace but the user one: inside a user namespace, the kernel's uid would not be mapped.
     command = ["bwrap", "--die-with-parent", "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts",
                "--unshare-cgroup-try", "--new-session", "--clearenv", "--cap-drop", "ALL", "--info-fd", str(info_fd),
-               "--dev", "/dev", "--proc", "/proc", "--perms", "1777", "--tmpfs", "/tmp"]
+               "--dev", "/dev", "--proc", "/proc",
+               "--perms", "1777", "--size", str(limits["tmp_bytes"]), "--tmpfs", "/tmp"]
     mounted = set()
 
     def parents(path):
@@ -115,8 +133,14 @@ def holder_command(settings, workdir, socket_dir, info_fd):
             bind(path)
     for path in [python_prefix, venv, SHIM_DIR, *settings["readonly"]]:
         bind(path)
-    bind(socket_dir, writable=True)
-    bind(workdir, writable=True)
+    for path, size in ((socket_dir, SOCKETS_BYTES), (workdir, limits["workdir_bytes"])):
+        parents(path)
+        command.extend(["--perms", "1777", "--size", str(size), "--tmpfs", path])
+        mounted.add(path)
+    for relative, fd in workdir_files:
+        target = os.path.join(workdir, relative)
+        command.extend(["--perms", "0777", "--dir", target] if fd is None
+                       else ["--perms", "0666", "--file", str(fd), target])
     # The holder says when bubblewrap has finished the mounts: only then is its root the sandbox's.
     command.extend(["--chdir", "/", "--", "sh", "-c", "echo ready && exec sleep infinity"])
     return command
@@ -134,9 +158,10 @@ def _ancestors(path):
 def _launch(settings_json, connection_file):
     """Kernel launcher (runs as the grader): build the sandbox, have the zygote fork the kernel into it, wait.
 
-    The grader must use ipc transport with KernelManager.ip inside a world-writable folder of its own:
-    the kernel runs unprivileged, creates its sockets there, and reads a copy of the connection file there.
-    The kernel's working folder is made world-writable too, so it should be a grading copy, never an original.
+    The grader must use ipc transport, with KernelManager.ip in a folder that does not exist yet: the
+    sockets live in a tmpfs inside the sandbox, and that folder becomes a link to it (through /proc/<pid>/root
+    of the sandbox's first process), so the kernel can fill nothing on the grader's disk. The kernel's working
+    folder, the current directory, is copied into a tmpfs of its own; the original is never written.
     Exits when the kernel does; killing this process (as jupyter_client does) kills the whole sandbox.
     """
     settings = json.loads(settings_json)
@@ -145,21 +170,20 @@ def _launch(settings_json, connection_file):
     if connection.get("transport") != "ipc":
         sys.exit("the grading sandbox has no network: start it with KernelManager.transport = 'ipc'")
     socket_dir = os.path.dirname(connection["ip"])
-    readable_copy = os.path.join(socket_dir, os.path.basename(connection_file))
-    shutil.copyfile(connection_file, readable_copy)  # the original is 0600, private to the grader
-    os.chmod(readable_copy, 0o644)
     workdir = os.getcwd()
-    os.chmod(workdir, 0o777)
     # The sandbox's chatter (and anything student code writes to fds 1 and 2 outside a cell) goes to a log
-    # beside its sockets, where an instructor can read it, instead of into the grader's terminal.
-    log = os.path.join(socket_dir, "kernel.log")
-    log_fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    # beside the sockets' link, where an instructor can read it, instead of into the grader's terminal.
+    log = os.path.join(os.path.dirname(socket_dir), "kernel.log")
+    log_fd = os.open(log, os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW, 0o644)
     os.dup2(log_fd, 1)
     os.dup2(log_fd, 2)
+    files = _workdir_files(workdir)
     info_read, info_write = os.pipe()
-    holder = subprocess.Popen(holder_command(settings, workdir, socket_dir, info_write), pass_fds=[info_write],
+    fds = [info_write, *(fd for _, fd in files if fd is not None)]
+    holder = subprocess.Popen(holder_command(settings, workdir, socket_dir, info_write, files), pass_fds=fds,
                               stdin=subprocess.DEVNULL, stdout=subprocess.PIPE)
-    os.close(info_write)
+    for fd in fds:
+        os.close(fd)
     for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(signum, lambda *_: (holder.kill(), os._exit(1)))
     with os.fdopen(info_read) as info:
@@ -167,6 +191,11 @@ def _launch(settings_json, connection_file):
     if holder.stdout.readline() != b"ready\n":
         holder.kill()
         sys.exit("bubblewrap could not build the sandbox (see the lines above)")
+    inside = f"/proc/{holder_pid}/root"
+    readable_copy = os.path.join(socket_dir, "connection.json")
+    shutil.copyfile(connection_file, inside + readable_copy)  # the original is 0600, private to the grader
+    os.chmod(inside + readable_copy, 0o644)
+    _link(inside + socket_dir, socket_dir)
     request = {"holder_pid": holder_pid, "connection_file": readable_copy, "workdir": workdir, "log": log,
                "env": environment(settings["env"]), "python_path": [SHIM_DIR], "uid": settings["uid"],
                "limits": settings["limits"]}
@@ -176,10 +205,52 @@ def _launch(settings_json, connection_file):
         reply = zygote.makefile().readline().strip()
     holder.kill()
     holder.wait()
+    _keep_tail(log_fd, LOG_TAIL_BYTES)
     if not reply.lstrip("-").isdigit():
         sys.exit(f"the kernel did not start: {reply or 'the zygote gave no answer'}")
     code = int(reply)
     sys.exit(code if code >= 0 else 128 - code)  # killed by signal N: 128 + N, as a shell reports it
+
+
+def _workdir_files(workdir):
+    """(relative path, read-only fd or None for a folder) of the working folder's folders and regular files.
+
+    The folder is the grader's own copy of a submission (made by safe_files.copy_tree); links and special
+    files are skipped all the same, and nothing is followed.
+    """
+    found = []
+    for directory, folders, names in os.walk(workdir):
+        folders[:] = sorted(f for f in folders if not os.path.islink(os.path.join(directory, f)))
+        found.extend((os.path.relpath(os.path.join(directory, f), workdir), None) for f in folders)
+        for name in sorted(names):
+            path = os.path.join(directory, name)
+            try:
+                fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+            except OSError:
+                continue
+            if stat.S_ISREG(os.fstat(fd).st_mode):
+                found.append((os.path.relpath(path, workdir), fd))
+            else:
+                os.close(fd)
+    return found
+
+
+def _link(target, path):
+    """Make `path` a symbolic link to `target`, replacing whatever an earlier kernel left there."""
+    if os.path.isdir(path) and not os.path.islink(path):
+        shutil.rmtree(path)
+    temporary = f"{path}.{os.getpid()}.link"
+    os.symlink(target, temporary)
+    os.replace(temporary, path)
+
+
+def _keep_tail(fd, size):
+    """Cut the log open at `fd` to its last `size` bytes."""
+    length = os.fstat(fd).st_size
+    if length > size:
+        tail = os.pread(fd, size, length - size)
+        os.ftruncate(fd, 0)
+        os.write(fd, tail)  # opened O_APPEND: lands at the start of the emptied file
 
 
 if __name__ == "__main__":

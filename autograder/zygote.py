@@ -157,6 +157,9 @@ def _join_and_start_kernel(connection, own_namespaces):
         # A holder that died and whose pid was reused could lead us into the host's namespaces: refuse.
         if name != "cgroup" and os.fstat(fd).st_ino == own_namespaces[name]:
             raise RuntimeError(f"process {holder} is not a sandbox: it shares the {name} namespace")
+    # The log is the grader's, outside the sandbox: opened before entering, the kernel gets only the fd.
+    request["log_fd"] = os.open(request["log"], os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW, 0o644)
+    for fd in namespaces:
         _check(_libc.setns(fd, 0))
         os.close(fd)
     os.fchdir(root)
@@ -177,17 +180,17 @@ def _join_and_start_kernel(connection, own_namespaces):
 
 def _become_kernel(request):
     os.setsid()
-    log = os.open(request["log"], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
     os.dup2(os.open("/dev/null", os.O_RDONLY), 0)
-    os.dup2(log, 1)
-    os.dup2(log, 2)
+    os.dup2(request["log_fd"], 1)
+    os.dup2(request["log_fd"], 2)
     os.closerange(3, resource.getrlimit(resource.RLIMIT_NOFILE)[0])  # the zygote's sockets and pipes
     os.chdir(request["workdir"])
     os.environ.clear()
     os.environ.update(request["env"])
     _drop_privileges(request["uid"])
-    for name, value in request["limits"].items():
-        resource.setrlimit(RLIMITS[name], (value, value))
+    for name, limit in RLIMITS.items():
+        value = request["limits"][name]
+        resource.setrlimit(limit, (value, value))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     sys.path[:0] = [request["workdir"], *request["python_path"]]  # as `python -m ipykernel_launcher` there
     sys.dont_write_bytecode = True

@@ -10,6 +10,7 @@ import pytest
 from autograder import sandbox
 from autograder.assignments import CourseError
 from autograder.grading import GradingOptions, grade_class
+from autograder.selfcheck import check_notebook
 from autograder.submissions import unpack_lms_zip
 from autograder.testing import exercise_notebook, set_answer, solved_exercise
 
@@ -57,7 +58,7 @@ def test_lms_zip_names_students_by_pattern_and_cannot_escape(tmp_path):
         zf.writestr("../../s003_evil.ipynb", "{}")
         zf.writestr("readme.txt", "not a notebook")
     destination = tmp_path / "unpacked"
-    skipped = unpack_lms_zip(str(archive), str(destination), ASSIGNMENT)
+    skipped = unpack_lms_zip(str(archive), str(destination), ASSIGNMENT).skipped
     assert sorted(os.listdir(destination)) == ["s001", "s002", "s003"]
     assert os.listdir(destination / "s002") == [f"{ASSIGNMENT}.ipynb"]
     assert os.listdir(destination / "s003") == [f"{ASSIGNMENT}.ipynb"]  # written inside, never at ../..
@@ -94,6 +95,24 @@ def test_self_check_exits_non_zero_when_a_visible_test_fails(tmp_path, solved, e
     assert result.returncode == exit_code, result.stdout + result.stderr
     assert ("7 passed, 0 failed" if solved else "0 passed, 7 failed") in result.stdout
     assert path.read_bytes() == before, "the self-check must not modify the student's notebook"
+
+
+@pytest.mark.parametrize("use_sandbox", [True, False])
+def test_self_check_follows_no_link(tmp_path, use_sandbox):
+    if use_sandbox and sandbox.missing_tools():
+        pytest.skip(f"needs {sandbox.INSTALL_HINT}")
+    solution = os.path.join(REPO_ROOT, "solutions", ASSIGNMENT, f"{ASSIGNMENT}.ipynb")
+    os.symlink(solution, tmp_path / f"{ASSIGNMENT}.ipynb")
+    with pytest.raises(CourseError, match="symbolic link"):
+        check_notebook(str(tmp_path / f"{ASSIGNMENT}.ipynb"), use_sandbox=use_sandbox)
+    folder = tmp_path / "mine"
+    notebook = solved_exercise(ASSIGNMENT)
+    notebook.cells.insert(0, nbformat.v4.new_code_cell(
+        "import os\nassert sorted(os.listdir('.')) == ['a01_rnn_forward.ipynb'], os.listdir('.')"))
+    write(folder / f"{ASSIGNMENT}.ipynb", notebook)
+    os.symlink(solution, folder / "answers.ipynb")
+    results = check_notebook(str(folder / f"{ASSIGNMENT}.ipynb"), use_sandbox=use_sandbox)
+    assert results and all(passed for _, passed, _ in results), results
 
 
 def test_without_bubblewrap_grading_refuses_and_says_how_to_install(tmp_path, monkeypatch):

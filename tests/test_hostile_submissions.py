@@ -8,17 +8,24 @@ import json
 import os
 import socket
 import threading
+import time
 import warnings
+import zipfile
 
 import nbformat
 import pytest
 
 from autograder import sandbox
-from autograder.grading import GradingOptions, grade_class
+from autograder.grading import GradingOptions, autograded_notebook, grade_class
+from autograder.submissions import unpack_lms_zip
 from autograder.testing import answer_cell_ids, exercise_notebook, set_answer, solved_exercise
 
 ASSIGNMENT = "a01_rnn_forward"
 FULL = 10.0
+MiB = 1024 ** 2
+# Small limits, so that filling them takes a moment: each attack below tries to write far more.
+LIMITS = sandbox.Limits(cpu_seconds=30, processes=64, tmp_bytes=64 * MiB, workdir_bytes=64 * MiB)
+NOTEBOOK_TIMEOUT = 25
 pytestmark = pytest.mark.skipif(bool(sandbox.missing_tools()), reason=f"needs {sandbox.INSTALL_HINT}")
 
 WRONG_EVERYTHING = """
@@ -135,7 +142,24 @@ def graded(tmp_path_factory, loopback_server):
         "warns_on_stderr": solved_with("sigmoid", suffix="import sys, warnings\n_stable_sigmoid = sigmoid\n"
                                        "def sigmoid(x):\n    print('debugging on stderr', file=sys.stderr)\n"
                                        "    warnings.warn('careful')\n    return _stable_sigmoid(x)"),
+        # Memory the address-space limit does not see: tmpfs pages, in /tmp and in the working folder.
+        "fills_tmp": solved_with("sigmoid", prefix=FILL % "/tmp/fill"),
+        "fills_its_folder": solved_with("sigmoid", prefix=FILL % "fill"),
+        # nbgrader's own marker text, in a student's string and comment, is only text.
+        "writes_markers": solved_with("sigmoid", prefix=MARKERS),
+        "links_beside_the_notebook": solved_with("sigmoid", prefix=(
+            "import os\nprint('BESIDE', sorted(os.listdir('.')))")),
+        # Korean names, spaces and e-mail addresses are ids as LMS exports write them.
+        "김민준": solved_exercise(ASSIGNMENT),
+        "Kim Minjun": solved_exercise(ASSIGNMENT),
+        "minjun.kim@uni.example": solved_exercise(ASSIGNMENT),
     }
+    sleeper = solved_exercise(ASSIGNMENT)
+    after_sigmoid_test = 1 + next(i for i, c in enumerate(sleeper.cells)
+                                  if c.metadata.get("nbgrader", {}).get("grade_id") == "test_sigmoid")
+    sleeper.cells[after_sigmoid_test:after_sigmoid_test] = [
+        nbformat.v4.new_code_cell("import time\ntime.sleep(5)") for _ in range(20)]
+    notebooks["sleeps_past_the_notebook_limit"] = sleeper
     edited = solved_exercise(ASSIGNMENT)
     for cell in graded_cells(edited):
         cell.source = "pass  # tests? what tests?"
@@ -180,15 +204,48 @@ def graded(tmp_path_factory, loopback_server):
     (subs / "malformed_json" / (ASSIGNMENT + ".ipynb")).write_text('{"cells": [{"cell_type": ')
     (subs / "empty_file").mkdir()
     (subs / "empty_file" / (ASSIGNMENT + ".ipynb")).write_text("")
+    solution = os.path.abspath(os.path.join("solutions", ASSIGNMENT, ASSIGNMENT + ".ipynb"))
+    (subs / "notebook_links_to_the_solution").mkdir()
+    os.symlink(solution, subs / "notebook_links_to_the_solution" / (ASSIGNMENT + ".ipynb"))
+    (subs / "notebook_is_a_fifo").mkdir()
+    os.mkfifo(subs / "notebook_is_a_fifo" / (ASSIGNMENT + ".ipynb"))
+    os.symlink(subs / "honest", subs / "folder_is_a_link")
+    beside = subs / "links_beside_the_notebook"
+    os.symlink(solution, beside / "notes.txt")
+    os.symlink("/etc/shadow", beside / "shadow.txt")
+    os.symlink(os.path.dirname(solution), beside / "solutions")
+    os.mkfifo(beside / "pipe")
+    (beside / "data.txt").write_text("the student's own file")
 
-    options = GradingOptions(cell_timeout=6, limits=sandbox.Limits(cpu_seconds=30, processes=64))
+    options = GradingOptions(cell_timeout=6, notebook_timeout=NOTEBOOK_TIMEOUT, limits=LIMITS)
+    started = time.monotonic()
     rows = grade_class(ASSIGNMENT, str(subs), str(root / "out"), workers=2, options=options)
+    print(f"hostile batch: {len(rows)} students graded in {time.monotonic() - started:.0f} s")
     return {row.student_id: row for row in rows}, root
 
 
+FILL = """written = 0
+try:
+    with open(%r, 'wb') as handle:
+        for _ in range(40):
+            handle.write(b'x' * (50 * 1024 ** 2))
+            handle.flush()
+            written += 50
+except OSError as error:
+    print('STOPPED', type(error).__name__)
+print('WRITTEN MB', written)
+"""
+MARKERS = """TEXT = '''
+### BEGIN HIDDEN TESTS
+### BEGIN HIDDEN TESTS
+### END SOLUTION
+'''
+# ### BEGIN HIDDEN TESTS
+"""
+
+
 def autograded(root, student):
-    path = root / "out" / "work" / student / "autograded" / student / ASSIGNMENT / (ASSIGNMENT + ".ipynb")
-    return nbformat.read(str(path), as_version=4)
+    return nbformat.read(autograded_notebook(str(root / "out" / "work" / student), ASSIGNMENT), as_version=4)
 
 
 def printed(root, student):
@@ -225,6 +282,17 @@ EXPECTED = {  # student: (status, score or (low, high) range)
     "empty_valid_notebook": ("ok", 0),
     "malformed_json": ("invalid notebook", 0),
     "empty_file": ("invalid notebook", 0),
+    "fills_tmp": ("ok", FULL),
+    "fills_its_folder": ("ok", FULL),
+    "writes_markers": ("ok", FULL),
+    "links_beside_the_notebook": ("ok", FULL),
+    "김민준": ("ok", FULL),
+    "Kim Minjun": ("ok", FULL),
+    "minjun.kim@uni.example": ("ok", FULL),
+    "sleeps_past_the_notebook_limit": ("timeout", (1, 4)),
+    "notebook_links_to_the_solution": ("refused", 0),
+    "notebook_is_a_fifo": ("refused", 0),
+    "folder_is_a_link": ("refused", 0),
 }
 
 
@@ -309,3 +377,100 @@ def test_stderr_in_a_test_cell_is_shown_but_costs_nothing(graded):
     text = "".join(o.get("text", "") for o in test_sigmoid.outputs)
     assert "[stderr] debugging on stderr" in text
     assert rows["warns_on_stderr"].tests and all(t["passed"] for t in rows["warns_on_stderr"].tests)
+
+
+def test_links_and_special_files_are_refused_and_named(graded):
+    rows, root = graded
+    assert "symbolic link" in rows["notebook_links_to_the_solution"].detail
+    assert "fifo" in rows["notebook_is_a_fifo"].detail
+    assert "symbolic link" in rows["folder_is_a_link"].detail
+    beside = rows["links_beside_the_notebook"].detail
+    for name in ("notes.txt (a symbolic link)", "shadow.txt (a symbolic link)", "solutions (a symbolic link)",
+                 "pipe (a fifo)"):
+        assert name in beside, beside
+    listing = printed(root, "links_beside_the_notebook")
+    assert f"BESIDE ['{ASSIGNMENT}.ipynb', 'data.txt']" in listing, listing
+
+
+@pytest.mark.parametrize("student, limit", [("fills_tmp", LIMITS.tmp_bytes),
+                                            ("fills_its_folder", LIMITS.workdir_bytes)])
+def test_every_writable_place_has_a_size(graded, student, limit):
+    rows, root = graded
+    text = printed(root, student)
+    assert "STOPPED OSError" in text, text
+    assert int(text.split("WRITTEN MB")[1].split()[0]) * MiB <= limit, text
+
+
+def test_nothing_a_kernel_wrote_stays_on_the_graders_disk(graded):
+    rows, root = graded
+    files = [os.path.join(d, f) for d, _, names in os.walk(root / "out") for f in names]
+    sizes = [os.path.getsize(f) for f in files if not os.path.islink(f)]
+    assert max(sizes) < 8 * MiB and sum(sizes) < 200 * MiB, f"{max(sizes)} B in one file, {sum(sizes)} B in all"
+    assert not [f for f in files if os.path.basename(f) == "fill"]
+
+
+def test_a_notebook_past_its_wall_clock_limit_is_stopped(graded):
+    rows, root = graded
+    row = rows["sleeps_past_the_notebook_limit"]
+    assert f"{NOTEBOOK_TIMEOUT} s wall-clock limit" in row.detail, row.detail
+    not_run = [c for c in autograded(root, "sleeps_past_the_notebook_limit").cells
+               if any(o.get("ename") == "NotebookTimeLimit" for o in c.get("outputs", []))]
+    assert not_run and all(c.execution_count is None for c in not_run)
+    assert not any(t["passed"] for t in row.tests if t["cell"] != "test_sigmoid"), row.tests
+
+
+def test_ids_are_kept_exactly(graded):
+    rows, root = graded
+    text = (root / "out" / "grades.csv").read_text(encoding="utf-8")
+    for student in ("김민준", "Kim Minjun", "minjun.kim@uni.example"):
+        assert f"\n{student},{ASSIGNMENT},10.0,10.0,ok" in text
+
+
+def zipped_notebook(notebook, name, when=(2026, 3, 1, 12, 0, 0)):
+    return zipfile.ZipInfo(name, date_time=when), nbformat.writes(notebook)
+
+
+@pytest.fixture(scope="module")
+def graded_zip(tmp_path_factory):
+    """An LMS download: honest students beside a zip bomb, two attempts, a link entry and a Korean id."""
+    root = tmp_path_factory.mktemp("hostile_zip")
+    archive = root / "download.zip"
+    with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr(*zipped_notebook(solved_exercise(ASSIGNMENT), "s001_a01_rnn_forward.ipynb"))
+        bomb = zipfile.ZipInfo("s002_a01_rnn_forward.ipynb", date_time=(2026, 3, 1, 12, 0, 0))
+        bomb.compress_type = zipfile.ZIP_DEFLATED
+        with zf.open(bomb, "w") as handle:
+            for _ in range(64):  # 64 MiB of zeros: 64 KiB in the archive
+                handle.write(bytes(MiB))
+        zf.writestr(*zipped_notebook(exercise_notebook(ASSIGNMENT), "s003_a01_rnn_forward.ipynb",
+                                     (2026, 3, 1, 9, 0, 0)))
+        zf.writestr(*zipped_notebook(solved_exercise(ASSIGNMENT), "s003_a01_rnn_forward (1).ipynb",
+                                     (2026, 3, 2, 9, 0, 0)))
+        link = zipfile.ZipInfo("s004_a01_rnn_forward.ipynb", date_time=(2026, 3, 1, 12, 0, 0))
+        link.create_system, link.external_attr = 3, (0o120777 << 16)
+        zf.writestr(link, os.path.abspath(os.path.join("solutions", ASSIGNMENT, ASSIGNMENT + ".ipynb")))
+        zf.writestr(*zipped_notebook(solved_exercise(ASSIGNMENT), "김민준_a01_rnn_forward.ipynb"))
+    unpacked = unpack_lms_zip(str(archive), str(root / "subs"), ASSIGNMENT, max_notebook_bytes=8 * MiB)
+    options = GradingOptions(cell_timeout=6, notebook_timeout=NOTEBOOK_TIMEOUT, limits=LIMITS)
+    rows = grade_class(ASSIGNMENT, str(root / "subs"), str(root / "out"), workers=2, options=options,
+                       unpacked=unpacked)
+    return {row.student_id: row for row in rows}, root
+
+
+def test_an_lms_zip_is_unpacked_safely_and_everyone_else_is_graded(graded_zip):
+    rows, root = graded_zip
+    assert set(rows) == {"s001", "s002", "s003", "s004", "김민준"}
+    assert (rows["s001"].status, rows["s001"].score) == ("ok", FULL)
+    assert (rows["김민준"].status, rows["김민준"].score) == ("ok", FULL)
+    assert (rows["s002"].status, rows["s002"].score) == ("refused", 0)
+    assert "per-notebook cap" in rows["s002"].detail
+    assert (rows["s004"].status, rows["s004"].score) == ("refused", 0)
+    assert "symbolic link" in rows["s004"].detail
+
+
+def test_the_latest_of_several_attempts_is_graded_and_named(graded_zip):
+    rows, root = graded_zip
+    row = rows["s003"]
+    assert (row.status, row.score) == ("ok", FULL), row
+    assert "graded s003_a01_rnn_forward (1).ipynb" in row.detail
+    assert "set aside the earlier s003_a01_rnn_forward.ipynb" in row.detail
