@@ -27,6 +27,10 @@ class Case:
                that inputs were not modified. Default: fn(*args, **kwargs).
     strict_fp: run the student's code with numpy overflow / invalid operations raised as errors, to catch
                formulas that only work because inf happens to round to the right answer.
+
+    Every case also observes the arrays it passed in, as they are after the call (`observe`), and those
+    must come back as the reference leaves them: unchanged. An in-place `x -= x.max()` or `c_prev *= f`
+    corrupts the caller's arrays, so it fails every case, not only those that probe for it.
     """
     name: str
     args: tuple = ()
@@ -36,10 +40,64 @@ class Case:
     run: Optional[Callable[[Callable], Any]] = None
     strict_fp: bool = False
 
-    def outputs(self, fn):
+    def observe(self, fn):
+        """(outputs, inputs after the call) for fn; the second is None for a probe that does not report it."""
         if self.run is not None:
-            return self.run(fn)
-        return fn(*copy.deepcopy(self.args), **copy.deepcopy(self.kwargs))
+            out = self.run(fn)
+            return (out.result, out.inputs) if isinstance(out, Observed) else (out, None)
+        args, kwargs = copy.deepcopy(self.args), copy.deepcopy(self.kwargs)
+        result = fn(*args, **kwargs)
+        return result, arrays_in(args, kwargs)
+
+    def outputs(self, fn):
+        return self.observe(fn)[0]
+
+
+class Observed:
+    """What a probe returns when it also reports the inputs it passed, as they are after the call."""
+
+    def __init__(self, result, inputs):
+        self.result, self.inputs = result, inputs
+
+
+class Raised:
+    """Stands for a call that raised: the exception's type and message, never equal to any output."""
+
+    def __init__(self, kind, message):
+        self.kind, self.message = kind, message
+
+    def __repr__(self):
+        return f"{self.kind}: {self.message}" if self.message else self.kind
+
+
+class Unreadable:
+    """Stands in for an output the kernel could not encode or the grader could not decode; never a number."""
+
+    def __init__(self, description):
+        self.description = description
+
+    def __repr__(self):
+        return self.description
+
+
+def arrays_in(args, kwargs):
+    """The numpy arrays among the arguments, labelled "#i", "#i['key']" or "name": what must come back unchanged."""
+    found = {}
+
+    def walk(value, label, depth=0):
+        if isinstance(value, np.ndarray):
+            found[label] = value
+        elif depth < 3 and isinstance(value, dict):
+            for key, item in value.items():
+                walk(item, f"{label}[{key!r}]", depth + 1)
+        elif depth < 3 and isinstance(value, (list, tuple)):
+            for i, item in enumerate(value):
+                walk(item, f"{label}[{i}]", depth + 1)
+    for i, value in enumerate(args):
+        walk(value, f"#{i}")
+    for key, value in kwargs.items():
+        walk(value, key)
+    return found
 
 
 def random_normal(seed, *shape, scale=1.0, dtype=np.float64):
@@ -68,6 +126,11 @@ def assert_matches(got, expected, name, rtol, atol):
         return
     if got is None:
         raise AssertionError(f"{name} is None: did the function forget to return it?")
+    if isinstance(got, Raised):
+        raise AssertionError(f"{name}: the call raised {got!r}")
+    if isinstance(got, Unreadable):
+        raise AssertionError(f"{name} should be numeric, got {got!r}")
+    _assert_same_kind(got, expected, name)
     try:
         got_array = np.asarray(got, dtype=float) if not _is_tensor(got) else got.detach().numpy()
     except (TypeError, ValueError):
@@ -75,6 +138,8 @@ def assert_matches(got, expected, name, rtol, atol):
     expected_array = np.asarray(expected, dtype=float) if not _is_tensor(expected) else expected.detach().numpy()
     if got_array.shape != expected_array.shape:
         raise AssertionError(f"{name} has shape {got_array.shape}, expected {expected_array.shape}")
+    _assert_same_dtype(got, expected, name)
+    got_array, expected_array = got_array.astype(float), expected_array.astype(float)
     if not np.all(np.isfinite(got_array)) and np.all(np.isfinite(expected_array)):
         raise AssertionError(f"{name} contains nan or inf; the reference is finite (an overflow?)")
     diff = np.abs(got_array - expected_array)
@@ -87,8 +152,132 @@ def assert_matches(got, expected, name, rtol, atol):
             f"expected {expected_array[worst]:.6g}; tolerance rtol={rtol:g}, atol={atol:g})")
 
 
+def _kind(value):
+    if _is_tensor(value):
+        return "a torch tensor"
+    if isinstance(value, np.ndarray) and value.ndim:
+        return "a numpy array"
+    if isinstance(value, (list, tuple)):
+        return f"a {type(value).__name__}"
+    return None  # a scalar (Python number, numpy scalar, 0-d array): any of them will do
+
+
+def _assert_same_kind(got, expected, name):
+    """Where the reference returns an array (numpy or torch), the same kind is asked for: code built on it (the
+    student's own numpy code, in the book) breaks on a tensor or a list, whatever their values."""
+    want, have = _kind(expected), _kind(got)
+    if want in ("a numpy array", "a torch tensor") and have != want:
+        hint = " (convert with .detach().numpy())" if have == "a torch tensor" else ""
+        raise AssertionError(f"{name} should be {want}, got {have or type(got).__name__}{hint}")
+
+
+def _assert_same_dtype(got, expected, name):
+    """A float32 input answered in float64, or float64 computed in float32, is a different result."""
+    want = _dtype(expected)
+    if want is None or want.kind != "f":
+        return
+    have = _dtype(got)
+    if have is not None and have != want:
+        raise AssertionError(f"{name} has dtype {have}, expected {want} (the dtype the inputs have: "
+                             f"keep it, neither upcast nor downcast)")
+
+
+def _dtype(value):
+    if _is_tensor(value):
+        return np.dtype(str(value.dtype).replace("torch.", "")) if value.ndim else None
+    return value.dtype if isinstance(value, np.ndarray) and value.ndim else None
+
+
 def _is_tensor(value):
     return type(value).__module__.startswith("torch") and hasattr(value, "detach")
+
+
+def judge_case(case, got, expected, where, output_name, parameters=()):
+    """None if one case's observation (outputs, inputs after the call) agrees with the reference's, else why not.
+
+    got / expected: (outputs, inputs) pairs from Case.observe, or Raised for a call that raised.
+    """
+    if isinstance(expected, Raised):
+        return f"{where}: the reference itself raised {expected!r} (a fault of the grader, not of your code)"
+    if isinstance(got, Raised):
+        if got.kind == "FloatingPointError":
+            return (f"{where}: numpy reported '{got.message}'. Use a numerically stable "
+                    f"formulation (no exp of large positive numbers).")
+        if got.kind == "MalformedEmission":
+            return (f"{where}: {got.message}: the hidden-test outputs are not what the grader's test cell sends "
+                    f"(was IPython's display replaced?), so this case fails")
+        if got.kind == "AssertionError" and got.message.startswith(where.split(" [")[0]):
+            return got.message  # a probe's own structural check, already phrased for the student
+        return f"{where}: the call raised {got!r}"
+    (got_out, got_inputs), (want_out, want_inputs) = got, expected
+    try:
+        assert_matches(got_out, want_out, f"{where}: {output_name}", case.rtol, case.atol)
+        if want_inputs:
+            if not isinstance(got_inputs, dict):
+                return f"{where}: the inputs after the call were not reported"
+            for label, want in want_inputs.items():
+                if label not in got_inputs:
+                    return f"{where}: the input {label} after the call was not reported"
+                try:
+                    assert_matches(got_inputs[label], want, label, case.rtol, case.atol)
+                except AssertionError:
+                    return (f"{where}: the call changed its input {input_label(label, parameters)}. A function must leave its inputs as "
+                            f"it found them: an in-place update such as `x -= x.max()` or `c *= f` writes into "
+                            f"the caller's array; write `x = x - x.max()`, `c = c * f`")
+    except AssertionError as failure:
+        return str(failure)
+    return None
+
+
+@dataclass
+class CaseResult:
+    name: str
+    passed: bool
+    message: str = ""
+
+
+def judge(function_name, cases, got, expected, output_name="result", parameters=()):
+    """Per case, a CaseResult: the student's observations `got` against the reference's `expected`.
+
+    parameters: the reference's parameter names, to name a changed input ("c_prev", not "#0")."""
+    results = []
+    for case, mine, want in zip(cases, got, expected):
+        message = judge_case(case, mine, want, f"{function_name} [{case.name}]", output_name, parameters)
+        results.append(CaseResult(case.name, message is None, message or ""))
+    return results
+
+
+def input_label(label, parameters):
+    """"#1['W_f']" -> "params['W_f']" given the parameter names (x_t, params, ...)."""
+    if label.startswith("#"):
+        index, rest = label[1:].split("[", 1) if "[" in label else (label[1:], None)
+        if index.isdigit() and int(index) < len(parameters):
+            return parameters[int(index)] + ("[" + rest if rest is not None else "")
+        return f"argument {int(index) + 1}" + ("[" + rest if rest is not None else "")
+    return label
+
+
+def parameter_names(fn):
+    """The positional parameter names of a reference (or of its numpy function, for one with twins)."""
+    import inspect
+
+    try:
+        signature = inspect.signature(getattr(fn, "numpy_fn", fn))
+    except (TypeError, ValueError):
+        return ()
+    return tuple(p.name for p in signature.parameters.values()
+                 if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD))
+
+
+def observe_safely(case, fn):
+    """Case.observe, with any exception the call raises turned into a Raised (the kernel shim does the same)."""
+    try:
+        if case.strict_fp:
+            with np.errstate(over="raise", invalid="raise", divide="raise"):
+                return case.observe(fn)
+        return case.observe(fn)
+    except Exception as error:  # the student's code may raise anything; it is one failed case
+        return Raised(type(error).__name__, str(error)[:2000])
 
 
 def check_function(function_name, student_fn, reference_fn, cases, output_name="result"):
@@ -98,20 +287,11 @@ def check_function(function_name, student_fn, reference_fn, cases, output_name="
     """
     if not callable(student_fn):
         raise AssertionError(f"{function_name} is not a function")
-    for case in cases:
-        expected = case.outputs(reference_fn)
-        where = f"{function_name} [{case.name}]"
-        try:
-            if case.strict_fp:
-                with np.errstate(over="raise", invalid="raise", divide="raise"):
-                    got = case.outputs(student_fn)
-            else:
-                got = case.outputs(student_fn)
-        except FloatingPointError as error:
-            raise AssertionError(
-                f"{where}: numpy reported '{error}'. Use a numerically stable formulation "
-                f"(no exp of large positive numbers).") from None
-        assert_matches(got, expected, f"{where}: {output_name}", case.rtol, case.atol)
+    expected = [case.observe(reference_fn) for case in cases]
+    got = [observe_safely(case, student_fn) for case in cases]
+    for result in judge(function_name, cases, got, expected, output_name, parameter_names(reference_fn)):
+        if not result.passed:
+            raise AssertionError(result.message)
     print(f"{function_name}: {len(cases)} hidden cases passed")
 
 
@@ -130,9 +310,23 @@ def call_probe(args, kwargs=None, twin=None, after=None, inputs_after=None):
         result = f(*a, **k)
         result = after(result) if after is not None else result
         if inputs_after is None:
-            return result
+            return Observed(result, arrays_in(a, k))
         return {"result": result, **{f"{name} after the call (must be unchanged)": value
                                      for name, value in zip(inputs_after, a) if name}}
+    return run
+
+
+def closure_probe(f, x, transpose=False, **kwargs):
+    """The call the book makes to a gradient checker: fn(loss, x) where the loss is a closure that reads the very
+    array it perturbs, not its argument (`lambda _: loss_of(W_hh)`). An implementation that perturbs a copy, or
+    a flattened copy (`x.ravel()` of a non-contiguous array), then sees no change and returns zeros.
+
+    transpose: hand over x.T, a non-contiguous view, as a book that checks a transposed weight would.
+    """
+    def run(fn):
+        x_in = x.copy().T if transpose else x.copy()
+        gradient = fn(lambda _ignored: f(x_in), x_in, **kwargs)
+        return Observed({"gradient": gradient}, arrays_in((None, x_in), {}))
     return run
 
 

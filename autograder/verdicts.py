@@ -20,12 +20,13 @@ from nbformat import NotebookNode
 
 from nbgrader.preprocessors import NbGraderPreprocessor
 
-from . import checking
+from . import checking, diagnosis
 
 MIME_TYPE = "application/vnd.gatebygate.hidden-outputs+json"
 HIDDEN_IMPORT = re.compile(r"from autograder\.hidden import (\w+) as hidden")
 HIDDEN_CALL = re.compile(r'hidden\.check\("(\w+)"')
 MAX_EMISSION_BYTES = 32 * 1024 ** 2
+VERDICT_KEY = "gatebygate/verdict"
 
 
 def write_cases_file(assignment, path):
@@ -43,7 +44,16 @@ def write_cases_file(assignment, path):
 
 
 class JudgeHiddenTests(NbGraderPreprocessor):
-    """Turn each test cell's emitted outputs into a verdict, and keep only what a student should see."""
+    """Turn each test cell's emitted outputs into a verdict, and keep only what a student should see.
+
+    Per graded function, every hidden case is judged on its own. A failing function's outputs are compared
+    with the known mistakes' (diagnosis.py); the feedback lists each case as passed or failed and names the
+    mistake when one agrees on every case. With partial credit (the assignment's hidden module sets
+    PARTIAL_CREDIT = True, the default), a cell earns its points times the fraction of its units that pass:
+    each hidden case is a unit, and the cell's visible asserts together are one more. Without it, any failure
+    costs the whole cell. The verdict travels in the metadata of a display output (VERDICT_KEY), from which
+    grading.py reads the per-case results.
+    """
 
     _expected = {}
 
@@ -53,55 +63,129 @@ class JudgeHiddenTests(NbGraderPreprocessor):
             return cell, resources
         emissions = [o.data[MIME_TYPE] for o in cell.outputs
                      if o.output_type == "display_data" and MIME_TYPE in o.get("data", {})]
-        outputs = [_sanitized(o) for o in cell.outputs
+        # A number the student's code leaves as an execute_result must not read as partial credit: shown as plain
+        # display output instead. Only the grader's own execute_result (below) carries a score.
+        outputs = [_as_display(_sanitized(o)) for o in cell.outputs
                    if not (o.output_type == "display_data" and MIME_TYPE in o.get("data", {}))]
-        has_error = any(o.output_type == "error" for o in outputs)
+        visible_errors = [o for o in outputs if o.output_type == "error"]
         assignment_match = HIDDEN_IMPORT.search(cell.source)
-        for function in HIDDEN_CALL.findall(cell.source):
-            if has_error:
-                break  # the cell already fails; its own error message says why
+        functions = HIDDEN_CALL.findall(cell.source)
+        if not functions:
+            cell.outputs = outputs
+            return cell, resources
+        assignment = assignment_match.group(1) if assignment_match else None
+        partial = assignment is not None and self._partial_credit(assignment)
+        verdicts = []
+        for function in functions:
             mine = [e for e in emissions if isinstance(e, dict) and e.get("function") == function]
-            if len(mine) != 1 or not assignment_match:
-                outputs.append(_error(f"{function}: the hidden tests did not run to completion"))
-                has_error = True
-                continue
-            verdict = self._judge(assignment_match.group(1), function, mine[0])
-            if verdict:
-                outputs.append(_error(verdict))
-                has_error = True
+            if len(mine) != 1 or assignment is None:
+                verdict = _verdict(function, [], [], missing=True)
             else:
-                count = len(self._cases(assignment_match.group(1))[function][0])
-                outputs.append(NotebookNode(output_type="stream", name="stdout",
-                                            text=f"{function}: {count} hidden cases passed\n"))
+                verdict = self._judge(assignment, function, mine[0])
+            verdicts.append(verdict)
+        visible = {"passed": not visible_errors,
+                   "message": "" if not visible_errors else f"{visible_errors[0].ename}: {visible_errors[0].evalue}"}
+        units = sum(len(v["cases"]) or 1 for v in verdicts) + 1
+        passed = sum(sum(c["passed"] for c in v["cases"]) for v in verdicts) + visible["passed"]
+        points = float(nbgrader.get("points", 0))
+        score = points * passed / units if partial else (points if passed == units else 0.0)
+        summary = {"functions": verdicts, "visible": visible, "partial_credit": partial, "units": units,
+                   "passed_units": passed, "score": score, "max_score": points}
+        if partial and visible_errors and score > 0:  # the cell keeps its partial score: no error output in it
+            outputs = [_as_text(o, "Visible test failed: ") if o.output_type == "error" else o for o in outputs]
+        for verdict in verdicts:
+            outputs.append(NotebookNode(output_type="display_data", data={"text/plain": verdict["text"]},
+                                        metadata={VERDICT_KEY: verdict}))
+        if passed < units and score == 0 and not visible_errors:
+            failing = next(v for v in verdicts if v["failed"])
+            outputs.append(_error(failing["headline"]))
+        elif 0 < score < points:
+            outputs.append(NotebookNode(output_type="execute_result", execution_count=None, metadata={},
+                                        data={"text/plain": f"{score:.6g}"}))
+        outputs.append(NotebookNode(output_type="display_data", data={"text/plain": _score_line(summary)},
+                                    metadata={VERDICT_KEY + "/cell": summary}))
         cell.outputs = outputs
         return cell, resources
 
+    def _partial_credit(self, assignment):
+        module = importlib.import_module(f"autograder.hidden.{assignment}")
+        return bool(getattr(module, "PARTIAL_CREDIT", True))
+
     def _cases(self, assignment):
+        """Per function: (cases, the reference's observations, output name, mistakes, their observations).
+
+        Computed once per process (the grader computes it before forking its workers), never per student.
+        """
         if assignment not in self._expected:
             module = importlib.import_module(f"autograder.hidden.{assignment}")
-            self._expected[assignment] = {
-                name: (cases, [case.outputs(module.REFERENCES[name]) for case in cases], module.OUTPUT_NAMES.get(name, "result"))
-                for name, cases in module.CHECKS.items()}
+            mistakes = diagnosis.catalogue(module)
+            table = {}
+            for name, cases in module.CHECKS.items():
+                known = mistakes.get(name, [])
+                table[name] = (cases, [case.observe(module.REFERENCES[name]) for case in cases],
+                               module.OUTPUT_NAMES.get(name, "result"), known, diagnosis.observations(cases, known))
+            self._expected[assignment] = table
         return self._expected[assignment]
 
     def _judge(self, assignment, function, emission):
-        """None if the emitted outputs match the reference on every case, else the message to show."""
-        cases, expected, output_name = self._cases(assignment)[function]
-        got = emission.get("outputs")
-        if not isinstance(got, list) or len(got) != len(cases):
-            return f"{function}: the hidden tests did not run to completion"
-        if len(json.dumps(got)) > MAX_EMISSION_BYTES:
-            return f"{function}: outputs are far larger than expected"
-        for case, want, raw in zip(cases, expected, got):
-            where = f"{function} [{case.name}]"
-            if isinstance(raw, dict) and "__floating_point_error__" in raw:
-                return (f"{where}: numpy reported '{raw['__floating_point_error__']}'. Use a numerically stable "
-                        f"formulation (no exp of large positive numbers).")
-            try:
-                checking.assert_matches(decode(raw), want, f"{where}: {output_name}", case.rtol, case.atol)
-            except AssertionError as failure:
-                return str(failure)
-        return None
+        """The verdict on one function: per case passed or failed, and the diagnosis when it failed."""
+        cases, expected, output_name, mistakes, theirs = self._cases(assignment)[function]
+        raw = emission.get("outputs")
+        if not isinstance(raw, list) or len(raw) != len(cases):
+            return _verdict(function, cases, [], missing=True)
+        try:
+            too_large = len(json.dumps(raw)) > MAX_EMISSION_BYTES
+        except (TypeError, ValueError, RecursionError):
+            too_large = True
+        if too_large:
+            got = [checking.Raised("MalformedEmission", "outputs far larger or deeper than expected")] * len(cases)
+        else:
+            got = [decode_observation(r) for r in raw]
+        parameters = checking.parameter_names(importlib.import_module(
+            f"autograder.hidden.{assignment}").REFERENCES[function])
+        results = checking.judge(function, cases, got, expected, output_name, parameters)
+        found = []
+        if not all(r.passed for r in results) and mistakes:
+            found = diagnosis.diagnose(cases, got, mistakes, theirs)
+        return _verdict(function, cases, results, mistakes=found, catalogued=bool(mistakes))
+
+
+def _verdict(function, cases, results, missing=False, mistakes=(), catalogued=False):
+    """A function's verdict as plain data (it is stored in the notebook), with the text the student reads."""
+    if missing:
+        headline = f"{function}: the hidden tests did not run to completion"
+        return {"function": function, "cases": [{"name": c.name, "passed": False, "message": headline}
+                                                for c in cases],
+                "failed": True, "headline": headline, "mistakes": [], "text": headline}
+    passed = sum(r.passed for r in results)
+    failed = passed < len(results)
+    lines = [f"{function}: {passed} of {len(results)} hidden cases passed" if failed
+             else f"{function}: {len(results)} hidden cases passed"]
+    if failed:
+        for r in results:
+            lines.append(f"  {'PASS' if r.passed else 'FAIL'}  {r.name}" + ("" if r.passed else f": {r.message}"))
+        if mistakes:
+            lines.append("Diagnosis: " + mistakes[0].hint())
+            for other in mistakes[1:]:
+                lines.append("Or: " + other.hint())
+        elif catalogued:
+            lines.append(diagnosis.no_match_note())
+    first_failure = next((r.message for r in results if not r.passed), "")
+    headline = first_failure + (" " + mistakes[0].hint() if mistakes else "")
+    return {"function": function, "failed": failed, "headline": headline or lines[0],
+            "cases": [{"name": r.name, "passed": r.passed, "message": r.message} for r in results],
+            "mistakes": [m.as_dict() for m in mistakes], "text": "\n".join(lines)}
+
+
+def _score_line(summary):
+    if summary["passed_units"] == summary["units"]:
+        return f"All tests passed: {summary['max_score']:g} of {summary['max_score']:g} points."
+    rule = ("partial credit: the passed fraction of the points" if summary["partial_credit"]
+            else "all or nothing")
+    visible = "passed" if summary["visible"]["passed"] else "failed"
+    return (f"{summary['passed_units']} of {summary['units']} checks passed (each hidden case, plus the visible "
+            f"tests as one; the visible tests {visible}): {summary['score']:.3g} of {summary['max_score']:g} "
+            f"points ({rule}).")
 
 
 class CapOutputs(NbGraderPreprocessor):
@@ -126,33 +210,70 @@ class CapOutputs(NbGraderPreprocessor):
         return cell, resources
 
 
-def decode(value):
-    """Inverse of the kernel shim's encode; accepts only plain numeric data."""
+def decode(value, depth=0):
+    """Inverse of the kernel shim's encode; accepts only plain numeric data. Never raises: whatever a student's
+    code put in the emission (wrong shapes, unknown dtypes, deep nesting, wrong types) decodes to a value that
+    fails its comparison with a message, never to a grader error."""
+    try:
+        return _decode(value, depth)
+    except RecursionError:
+        return checking.Unreadable("output nested too deeply")
+    except Exception as error:  # malformed data from the kernel: it is the student's output, and it is wrong
+        return checking.Unreadable(f"malformed output ({type(error).__name__})")
+
+
+MAX_DEPTH = 40
+
+
+def _decode(value, depth):
+    if depth > MAX_DEPTH:
+        return checking.Unreadable("output nested too deeply")
     if isinstance(value, list):
-        return [decode(v) for v in value]
+        return [_decode(v, depth + 1) for v in value]
     if isinstance(value, dict):
         if "__ndarray__" in value:
-            dtype = np.dtype(value["dtype"])
+            dtype = np.dtype(str(value["dtype"]))
             if dtype.kind not in "biuf":
-                return _Unsupported(f"array of dtype {dtype}")
-            data = base64.b64decode(value["__ndarray__"])
-            return np.frombuffer(data, dtype=dtype).reshape(value["shape"]).copy()
+                return checking.Unreadable(f"array of dtype {dtype}")
+            shape = [int(n) for n in value["shape"]]
+            data = base64.b64decode(str(value["__ndarray__"]), validate=True)
+            array = np.frombuffer(data, dtype=dtype).reshape(shape).copy()
+            if value.get("torch") is True:
+                import torch
+                return torch.from_numpy(array)
+            return array
         if "__tuple__" in value:
-            return tuple(decode(v) for v in value["__tuple__"])
+            return tuple(_decode(v, depth + 1) for v in value["__tuple__"])
         if "__dict__" in value:
-            return {str(k): decode(v) for k, v in value["__dict__"]}
-        return _Unsupported(value.get("__unsupported__", "object"))
-    return value
+            return {str(k): _decode(v, depth + 1) for k, v in value["__dict__"]}
+        return checking.Unreadable(str(value.get("__unsupported__", "object"))[:200])
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    return checking.Unreadable(type(value).__name__)
 
 
-class _Unsupported:
-    """Stands in for a value the kernel could not encode; never equal to a number."""
+def decode_observation(raw):
+    """One case of an emission -> (outputs, inputs after the call), or a Raised."""
+    if isinstance(raw, dict) and "__observed__" in raw:
+        pair = raw["__observed__"]
+        if isinstance(pair, list) and len(pair) == 2:
+            inputs = decode(pair[1])
+            return decode(pair[0]), inputs if isinstance(inputs, dict) else None
+    if isinstance(raw, dict) and "__raised__" in raw:
+        pair = raw["__raised__"]
+        if isinstance(pair, list) and len(pair) == 2:
+            return checking.Raised(str(pair[0])[:100], str(pair[1])[:2000])
+    return checking.Raised("MalformedEmission", "the test cell's outputs could not be read")
 
-    def __init__(self, description):
-        self.description = description
 
-    def __repr__(self):
-        return self.description
+def _as_display(output):
+    if output.output_type == "execute_result":
+        return NotebookNode(output_type="display_data", data=output.get("data", {}), metadata={})
+    return output
+
+
+def _as_text(output, prefix):
+    return NotebookNode(output_type="stream", name="stdout", text=f"{prefix}{output.ename}: {output.evalue}\n")
 
 
 def _error(message):

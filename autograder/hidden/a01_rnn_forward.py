@@ -1,4 +1,6 @@
 """Hidden cases for a01_rnn_forward: activations, one RNN step, the sequence forward, the output layer."""
+import numpy as np
+
 from ..checking import FLOAT32_TOL, Case, check_function, random_normal as rn
 from ..reference import activations, rnn
 
@@ -10,6 +12,11 @@ def _with_extremes(values):
     values = values.copy()
     values.flat[0], values.flat[1] = 1000.0, -1000.0
     return values
+
+
+def _far_apart_rows(seed, K):
+    """Two rows 2000 apart: only a per-row maximum keeps both finite (a global one leaves 0 / 0 in the second)."""
+    return np.stack([1000.0 + rn(seed, K), -1000.0 + rn(seed + 1, K)])
 
 
 def _step_args(seed, N, D, H, scale=1.0, dtype="float64"):
@@ -64,6 +71,7 @@ CHECKS = {
         Case("3-D logits: softmax over the last axis", (rn(51, 2, 3, 5),)),
         Case("large logits, up to 1000", (_with_extremes(rn(52, 3, 6, scale=400.0)),), strict_fp=True),
         Case("a single row", (rn(53, 1, 4),)),
+        Case("one row near +1000, one near -1000: each row's own maximum", (_far_apart_rows(55, 5),), strict_fp=True),
         Case("float32 input", (rn(54, 4, 7, scale=2.0, **f32),), **FLOAT32_TOL),
     ],
     "rnn_output": [
@@ -93,7 +101,14 @@ REFERENCES = {
 OUTPUT_NAMES = {"rnn_step": "h_next", "rnn_forward": "h", "rnn_output": "y", "many_to_one_forward": "y"}
 
 
+# Scoring: a test cell earns the fraction of its hidden cases (and its visible asserts, as one) that pass.
+PARTIAL_CREDIT = True
+
+
 def check(function_name, student_fn):
     """Run the hidden cases of one graded function against the student's implementation."""
     check_function(function_name, student_fn, REFERENCES[function_name], CHECKS[function_name],
                           OUTPUT_NAMES.get(function_name, "result"))
+
+
+from .a01_rnn_forward_mistakes import MISTAKES  # noqa: E402  (the catalogue builds on this module's cases)

@@ -16,7 +16,7 @@ import copy
 
 import numpy as np
 
-from ..checking import FLOAT32_TOL, Case, check_function, random_normal as rn
+from ..checking import FLOAT32_TOL, Case, closure_probe, check_function, random_normal as rn
 from ..reference import bptt
 
 # Gradients from torch.autograd must agree to 1e-8 relative error (float64 everywhere).
@@ -151,6 +151,12 @@ def _grads(seed, scale=1.0, dtype="float64"):
             rn(seed + 2, 4, scale=scale, dtype=dtype)]
 
 
+def _with_norm(grads, norm):
+    """The gradients rescaled to a global norm of exactly `norm`."""
+    total = np.sqrt(sum(np.sum(g ** 2) for g in grads))
+    return [g * (norm / total) for g in grads]
+
+
 _UNEVEN = [rn(220, 3, 3, scale=10.0), rn(221, 3, scale=0.1)]  # one big, one small: global != per-tensor
 
 
@@ -260,6 +266,10 @@ REFERENCE_CASES = {
     ] + [
         Case("eps=1e-3 is used (sum of cubes: the centred difference is off by exactly eps^2)",
              run=_gradient_probe(_cube_sum, rn(214, 2, 3), eps=1e-3), **GRADCHECK_TOL),
+        Case("as the book calls it: a loss that reads W_hh itself, not its argument",
+             run=closure_probe(_rnn_loss_of_W_hh, rn(215, 5, 5, scale=0.5)), **GRADCHECK_TOL),
+        Case("a closure over a non-contiguous array (x.T)", run=closure_probe(_cube_sum, rn(216, 3, 4), transpose=True),
+             **GRADCHECK_TOL),
     ],
     "relative_error": [
         Case("two close arrays", (rn(230, 3, 4), rn(230, 3, 4) + rn(231, 3, 4, scale=1e-3))),
@@ -280,6 +290,10 @@ REFERENCE_CASES = {
         Case("one large and one small tensor: one global factor, not one per tensor",
              run=_clip_probe(_UNEVEN, 5.0)),
         Case("a single gradient array", run=_clip_probe([rn(246, 5, 5, scale=2.0)], 0.5)),
+        Case("norm 2, threshold 3: unchanged (the squared norm, 4, would be above it)",
+             run=_clip_probe(_with_norm(_grads(248), 2.0), 3.0)),
+        Case("norm 0.5, threshold 0.4: rescaled (the squared norm, 0.25, would be below it)",
+             run=_clip_probe(_with_norm(_grads(249), 0.5), 0.4), rtol=1e-5),  # room for torch's +1e-6 in 0.5 + eps
         Case("float32 gradients keep their dtype", run=_clip_probe(_grads(247, dtype="float32"), 1.0),
              **FLOAT32_TOL),
     ],
@@ -338,7 +352,14 @@ OUTPUT_NAMES = {
 }
 
 
+# Scoring: a test cell earns the fraction of its hidden cases (and its visible asserts, as one) that pass.
+PARTIAL_CREDIT = True
+
+
 def check(function_name, student_fn):
     """Run the hidden cases of one graded function against the student's implementation."""
     check_function(function_name, student_fn, REFERENCES[function_name], CHECKS[function_name],
                    OUTPUT_NAMES.get(function_name, "result"))
+
+
+from .a02_bptt_mistakes import MISTAKES  # noqa: E402  (the catalogue builds on this module's cases)

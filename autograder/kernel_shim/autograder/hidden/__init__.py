@@ -23,6 +23,10 @@ class _Assignment:
         self.name = name
 
     def check(self, function_name, student_fn):
+        """Emit, per case, what the student's function returned and its inputs after the call, or what it raised.
+
+        A failing case never stops the others: each is judged (and scored) on its own, outside the kernel.
+        """
         import numpy as np
         from IPython.display import display
 
@@ -32,12 +36,21 @@ class _Assignment:
             try:
                 if case.strict_fp:
                     with np.errstate(over="raise", invalid="raise", divide="raise"):
-                        outputs.append(encode(case.outputs(student_fn)))
+                        result, inputs = case.observe(student_fn)
                 else:
-                    outputs.append(encode(case.outputs(student_fn)))
-            except FloatingPointError as error:
-                outputs.append({"__floating_point_error__": str(error)})
+                    result, inputs = case.observe(student_fn)
+                outputs.append({"__observed__": [encode(result), encode(inputs)]})
+            except Exception as error:  # KeyboardInterrupt (the cell's time-out) still stops the cell
+                outputs.append({"__raised__": [type(error).__name__, _message(error)]})
         display({MIME_TYPE: {"assignment": self.name, "function": function_name, "outputs": outputs}}, raw=True)
+
+
+def _message(error):
+    try:
+        text = str(error)
+    except Exception:
+        text = "(its message could not be read)"
+    return text[:2000]
 
 
 def _load_cases():
@@ -53,7 +66,10 @@ def encode(value):
     import numpy as np
 
     if type(value).__module__.startswith("torch") and hasattr(value, "detach"):
-        value = value.detach().cpu().numpy()
+        encoded = encode(value.detach().cpu().numpy())
+        if isinstance(encoded, dict) and "__ndarray__" in encoded:
+            encoded["torch"] = True  # the grader decodes it as a tensor: a tensor where an array is due fails
+        return encoded
     if isinstance(value, np.generic):
         value = np.asarray(value)
     if isinstance(value, np.ndarray):
