@@ -1,4 +1,4 @@
-# Two set-up commands for a fresh clone: `make book` and `make test`. Both create .venv on first use.
+# From a fresh clone: `make setup` (students), `make book` and `make test` (developers, CI). Each creates .venv on first use.
 SHELL := bash
 .SHELLFLAGS := -eo pipefail -c
 PYTHON ?= python3
@@ -8,7 +8,7 @@ BIN    := $(abspath $(VENV))/bin
 export PATH := $(BIN):$(PATH)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: book test test-site exercises system-packages clean
+.PHONY: setup book test test-site exercises system-packages clean
 
 # Debian packages the tests use: bubblewrap for the grading sandbox, chromium (+ driver, + a font with
 # Korean glyphs) for the browser test of the site. Installed only where we are root and they are missing;
@@ -29,6 +29,10 @@ system-packages:
 	  echo "installing $$missing"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	else echo "note: not installing $$missing (needs root and apt-get); tests that need them will be skipped"; fi
+
+## make setup: a student's set-up: .venv with requirements.txt, nothing else (no system packages, no tests).
+setup: $(VENV)/.installed
+	@echo "Set up. Next: source $(VENV)/bin/activate && jupyter lab exercises/a01_rnn_forward/a01_rnn_forward.ipynb"
 
 ## make book: build the website into _build/html, executing every chapter (cached between builds).
 book: $(VENV)/.installed

@@ -4,6 +4,7 @@
     python -m autograder check NOTEBOOK
     python -m autograder release [ASSIGNMENT ...]
     python -m autograder cases [ASSIGNMENT ...]
+    python -m autograder export ASSIGNMENT [--roster CANVAS.csv] [--column NAME] [--grades CSV] [--out DIR]
 """
 import argparse
 import importlib
@@ -35,14 +36,23 @@ def main(argv=None):
     grade.add_argument("--max-archive-mb", type=float, default=MAX_ARCHIVE_BYTES / MiB,
                        help="for a .zip: what it may unpack to in all; entries past it are refused "
                             "(default: %(default)g)")
-    _add_sandbox_options(grade)
+    _add_sandbox_options(grade, "run student code WITHOUT isolation (it can read and write anything you can)")
 
-    check = commands.add_parser("check", help="run a notebook's visible tests in the sandbox; exit 1 if any fails")
+    check = commands.add_parser("check", help="run a notebook's visible tests (in the grading sandbox where "
+                                              "bubblewrap is installed); exit 1 if any fails")
     check.add_argument("notebook")
-    _add_sandbox_options(check)
+    _add_sandbox_options(check, "run the notebook directly, as Jupyter would, even where the sandbox exists")
 
     release = commands.add_parser("release", help="regenerate exercises/ from solutions/ (nbgrader generate_assignment)")
     release.add_argument("assignments", nargs="*", help="default: every assignment")
+
+    export = commands.add_parser("export", help="grade exports for an LMS: Canvas gradebook CSV, plain id,score CSV")
+    export.add_argument("assignment")
+    export.add_argument("--grades", help="grades.csv to export (default: grading/ASSIGNMENT/grades.csv)")
+    export.add_argument("--roster", help="the gradebook CSV exported from Canvas (Grades > Export)")
+    export.add_argument("--column", help="the assignment's column as Canvas names it (default: ASSIGNMENT)")
+    export.add_argument("--match", help="roster column holding the student ids (default: the best match)")
+    export.add_argument("--out", help="where the exports go (default: the folder of --grades)")
 
     cases = commands.add_parser("cases", help="count the hidden test cases of each graded function")
     cases.add_argument("assignments", nargs="*", help="default: every assignment")
@@ -60,6 +70,8 @@ def main(argv=None):
             generate_release(args.assignments or None)
             print(f"exercises/ regenerated: {', '.join(args.assignments or list_assignments())}")
             return 0
+        if args.command == "export":
+            return _export(args)
         if args.command == "cases":
             return _cases(args.assignments or list_assignments())
     except CourseError as error:
@@ -68,7 +80,7 @@ def main(argv=None):
     return 1
 
 
-def _add_sandbox_options(parser):
+def _add_sandbox_options(parser, no_sandbox_help):
     defaults = Limits()
     parser.add_argument("--timeout", type=int, default=CELL_TIMEOUT,
                         help=f"seconds one cell may run (default: {CELL_TIMEOUT})")
@@ -84,22 +96,22 @@ def _add_sandbox_options(parser):
     parser.add_argument("--workdir-mb", type=int, default=defaults.workdir_bytes // MiB,
                         help="size of the kernel's working folder, a tmpfs holding a copy of the submission, "
                              "gone after grading (default: %(default)s)")
-    parser.add_argument("--no-sandbox", action="store_true",
-                        help="run student code WITHOUT isolation (it can read and write anything you can)")
+    parser.add_argument("--no-sandbox", action="store_true", help=no_sandbox_help)
 
 
 def _limits(args):
-    if args.no_sandbox:
-        print("WARNING: --no-sandbox: student code runs unisolated, with your permissions. "
-              "Use it only for code you trust.", file=sys.stderr)
     return Limits(memory_bytes=int(args.memory_gb * 1024 ** 3), cpu_seconds=args.cpu_seconds,
                   tmp_bytes=args.tmp_mb * MiB, workdir_bytes=args.workdir_mb * MiB)
 
 
 def _check(args):
-    from .selfcheck import check_notebook
+    from .selfcheck import can_sandbox, check_notebook
 
-    results = check_notebook(args.notebook, not args.no_sandbox, args.timeout, _limits(args))
+    use_sandbox = not args.no_sandbox and can_sandbox()
+    if not args.no_sandbox and not use_sandbox:
+        print("bubblewrap is not installed: running the notebook directly, as Jupyter would "
+              "(grading runs it in a sandbox)")
+    results = check_notebook(args.notebook, use_sandbox, args.timeout, _limits(args))
     for cell, passed, message in results:
         print(f"{'PASS' if passed else 'FAIL'}  {cell}" + (f"  {message}" if message else ""))
     failed = sum(not passed for _, passed, _ in results)
@@ -115,6 +127,9 @@ def _grade(args):
 
     if args.workers is not None and args.workers < 1:
         raise CourseError("--workers must be at least 1")
+    if args.no_sandbox:
+        print("WARNING: --no-sandbox: student code runs unisolated, with your permissions. "
+              "Use it only for code you trust.", file=sys.stderr)
     for name in ("timeout", "notebook_timeout", "cpu_seconds", "tmp_mb", "workdir_mb", "max_notebook_mb",
                  "max_archive_mb"):
         if getattr(args, name) <= 0:
@@ -148,6 +163,28 @@ def _grade(args):
         statuses[row.status] = statuses.get(row.status, 0) + 1
     summary = ", ".join(f"{count} {status}" for status, count in sorted(statuses.items()))
     print(f"\n{len(rows)} students graded ({summary}); grades in {os.path.join(out, 'grades.csv')}")
+    return 0
+
+
+def _export(args):
+    from .lms import export
+
+    grades = args.grades or os.path.join("grading", args.assignment, "grades.csv")
+    if not os.path.isfile(grades):
+        raise CourseError(f"{grades}: no such file (grade the class first, or pass --grades)")
+    if args.roster and not os.path.isfile(args.roster):
+        raise CourseError(f"{args.roster}: no such file")
+    try:
+        result = export(grades, args.out or os.path.dirname(os.path.abspath(grades)), args.assignment,
+                        args.roster, args.column, args.match)
+    except ValueError as error:
+        raise CourseError(str(error)) from None
+    for path in result.paths:
+        print(f"wrote {path}")
+    for student_id in result.not_on_roster:
+        print(f"graded but not on the roster: {student_id}", file=sys.stderr)
+    for who in result.without_grade:
+        print(f"on the roster but not graded (left empty): {who}", file=sys.stderr)
     return 0
 
 

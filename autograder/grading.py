@@ -37,10 +37,9 @@ from dataclasses import asdict, dataclass, field
 import nbformat
 from tqdm import tqdm
 
-from . import feedback, sandbox, zygote
+from . import sandbox, zygote
 from .assignments import SOLUTIONS_DIR, CourseError, last_line, require_assignment
 from .nbgrader_config import CELL_TIMEOUT, NOTEBOOK_TIMEOUT, REPO_ROOT, course_config
-from .preprocessors import NOT_RUN
 from .repair import repair
 from .safe_files import MiB, Refused, copy_tree, read_regular, tree_hash, unsafe_name
 from .submissions import MAX_NOTEBOOK_BYTES, Unpacked
@@ -49,7 +48,7 @@ from .submissions import MAX_NOTEBOOK_BYTES, Unpacked
 # Unicode an LMS writes, then names only our folders and rows, never an nbgrader glob pattern or query.
 NBGRADER_STUDENT = "student"
 MAX_SUBMISSION_BYTES = 128 * MiB  # a notebook and whatever files the student put beside it
-CSV_COLUMNS = ["student_id", "assignment", "score", "max_score", "status", "detail"]
+CSV_COLUMNS = ["student_id", "assignment", "score", "max_score", "status", "detail", "cases"]
 
 
 @dataclass
@@ -60,7 +59,8 @@ class GradeRow:
     max_score: float
     status: str  # ok | timeout | kernel died | invalid notebook | missing notebook | refused | error
     detail: str = ""
-    tests: list = field(default_factory=list)  # [{cell, score, max_score, passed, message}]
+    tests: list = field(default_factory=list)  # [{cell, score, max_score, passed, message, cases, mistakes}]
+    cases: str = ""  # passed hidden cases per function, "sigmoid 4/4, tanh 3/4" (report.case_summary)
 
 
 @dataclass
@@ -98,47 +98,71 @@ def grade_class(assignment, submissions, out=None, workers=None, options=None, u
         raise CourseError(f"submissions directory {submissions!r} has no student folders")
 
     work = os.path.join(out, "work")
-    template = make_template(assignment, template_folder(out), options)
-    jobs = [(assignment, sid, os.path.abspath(os.path.join(submissions, sid)), work, template, options)
-            for sid in students]
+    template_dir = template_folder(out)
+    assignment_fingerprint = _assignment_fingerprint(assignment, options)
+    jobs = []
+    rows = []
+    for sid in students:
+        note, refused = unpacked.notes.get(sid, ""), unpacked.refused.get(sid)
+        student_dir = os.path.abspath(os.path.join(submissions, sid))
+        fingerprint = _fingerprint(student_dir, note, refused, assignment_fingerprint)
+        saved = None if options.regrade else _saved_row(out, sid, fingerprint)
+        if saved:
+            rows.append(saved)
+        else:
+            jobs.append(dict(assignment=assignment, student_id=sid, student_dir=student_dir, work=work,
+                             options=options, note=note, refused=refused, fingerprint=fingerprint))
+    if jobs:  # nothing to grade costs no kernel, no nbgrader and no template
+        rows.extend(_grade_jobs(assignment, jobs, template_dir, options, workers))
+    rows.sort(key=lambda row: row.student_id)
+    from .report import case_summary, write_class_report
 
+    for row in rows:
+        row.cases = case_summary(row.tests)
+    _write_csv(os.path.join(out, "grades.csv"), rows)
+    write_class_report(out, assignment, rows)  # report.html, report.json, cases.csv
+    return rows
+
+
+def _grade_jobs(assignment, jobs, template_dir, options, workers):
+    """Grade the students of `jobs` in parallel worker processes; return their rows."""
     workers = max(1, min(workers or os.cpu_count() or 1, len(jobs)))
     rows = []
-    with _kernel_zygote(template, options) as zygote_socket:
+    # The zygote imports ipykernel (and torch) in its own process while this one records the template.
+    with _kernel_zygote(assignment, options) as kernels:
+        template = make_template(assignment, template_dir, options)
         _prewarm(assignment)
+        zygote_socket = kernels and kernels.socket
+        if kernels:
+            kernels.wait()
         # fork: workers start with nbgrader, the feedback exporter and the expected outputs already loaded. The
         # parent holds no kernel, thread or open database at this point, so nothing unsafe is copied.
         with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            futures = [pool.submit(grade_student, *job, zygote_socket, note=unpacked.notes.get(job[1], ""),
-                                   refused=unpacked.refused.get(job[1])) for job in jobs]
+            futures = [pool.submit(grade_student, template=template, zygote_socket=zygote_socket, **job)
+                       for job in jobs]
             for future in tqdm(as_completed(futures), total=len(futures), desc=f"grading {assignment}",
                                unit="student", disable=None):
                 rows.append(future.result())
-    rows.sort(key=lambda row: row.student_id)
-    _write_csv(os.path.join(out, "grades.csv"), rows)
     return rows
 
 
 def grade_student(assignment, student_id, student_dir, work, template, options, zygote_socket=None, note="",
-                  refused=None):
+                  refused=None, fingerprint=None):
     """Autograde one student in their own course folder; never raises, always returns a GradeRow.
 
     zygote_socket: the running kernel zygote, when options.use_sandbox (see _kernel_zygote).
     note: what happened to the submission before grading (an LMS zip's set-aside attempts), for the detail.
     refused: why the submission cannot be graded at all, if it cannot (a zip entry over its cap, say).
+    fingerprint: what the saved result must match to be reused (see _fingerprint).
     """
     out = os.path.dirname(work)
     if unsafe_name(student_id):
         return GradeRow(student_id, assignment, 0.0, template["max_score"], "refused", unsafe_name(student_id))
     result_path = os.path.join(out, "results", f"{student_id}.json")
-    fingerprint = {"submission": refused or _folder_hash(student_dir), "note": note,
-                   "assignment": template["fingerprint"]}
-    if not options.regrade and os.path.isfile(result_path):
-        with open(result_path) as handle:
-            saved = json.load(handle)
-        # A grader-side error is worth another try; anything about the submission itself is final.
-        if saved.get("fingerprint") == fingerprint and saved["row"]["status"] != "error":
-            return GradeRow(**saved["row"])
+    fingerprint = fingerprint or _fingerprint(student_dir, note, refused, template["fingerprint"])
+    saved = None if options.regrade else _saved_row(out, student_id, fingerprint)
+    if saved:
+        return saved
     feedback_path = os.path.join(out, "feedback", student_id, assignment + ".html")
     if os.path.isfile(feedback_path):
         os.remove(feedback_path)  # a page from an earlier submission must not outlive its grade
@@ -210,6 +234,8 @@ def _grade(assignment, student_id, student_dir, root, feedback_path, template, o
     status, limit = _time_limit_reached(autograded, options)
     if limit:
         notes.insert(0, limit)
+    from . import feedback
+
     feedback.write_feedback(autograded, feedback_path, assignment, NBGRADER_STUDENT, api.coursedir.db_url)
     score, tests = _scores(api, assignment, NBGRADER_STUDENT, autograded)
     return row(status, score, tests=tests)
@@ -222,6 +248,8 @@ def autograded_notebook(root, assignment):
 
 def _time_limit_reached(autograded, options):
     """("timeout", what the student reads) when a cell or the whole notebook ran out of time, else ("ok", "")."""
+    from .preprocessors import NOT_RUN
+
     errors = [o for cell in autograded.cells for o in cell.get("outputs", []) if o.get("output_type") == "error"]
     not_run = sum(o.get("ename") == NOT_RUN for o in errors)
     timed_out = [o for o in errors if o.get("ename") == "CellTimeoutError"]
@@ -267,17 +295,7 @@ def make_template(assignment, template_dir, options):
 
     Kept between runs while nothing it depends on has changed, so a re-run starts grading at once.
     """
-    from nbgrader.api import Gradebook
-    from nbgrader.apps import NbGraderAPI
-
-    from .verdicts import write_cases_file
-
-    package = os.path.join(REPO_ROOT, "autograder")
-    inputs = [os.path.join(SOLUTIONS_DIR, assignment, assignment + ".ipynb"),
-              os.path.join(package, "hidden", assignment + ".py"), os.path.join(package, "checking.py"),
-              os.path.join(package, "verdicts.py"), os.path.join(package, "nbgrader_config.py"),
-              *sorted(os.path.join(package, "reference", f) for f in os.listdir(os.path.join(package, "reference")))]
-    fingerprint = _files_hash(inputs) + f"-timeout{options.cell_timeout}-sandbox{int(options.use_sandbox)}"
+    fingerprint = _assignment_fingerprint(assignment, options)
     template = {"gradebook": os.path.join(template_dir, "gradebook.db"),
                 "cases": os.path.join(template_dir, "cases.pkl"),
                 "release": os.path.join(template_dir, "release", assignment, assignment + ".ipynb"),
@@ -288,6 +306,11 @@ def make_template(assignment, template_dir, options):
             saved = json.load(handle)
         if saved.get("fingerprint") == fingerprint:
             return saved
+
+    from nbgrader.api import Gradebook
+    from nbgrader.apps import NbGraderAPI
+
+    from .verdicts import write_cases_file
 
     shutil.rmtree(template_dir, ignore_errors=True)
     os.makedirs(template_dir)
@@ -305,21 +328,57 @@ def make_template(assignment, template_dir, options):
     return template
 
 
+def _assignment_fingerprint(assignment, options):
+    """What a template, and every result graded with it, depends on: the source, the grader, the options.
+
+    Every module of the grader counts (checks, references, verdicts, the shim): a change to any of them may
+    change a verdict. Hashing them all takes a few milliseconds.
+    """
+    package = os.path.join(REPO_ROOT, "autograder")
+    code = sorted(os.path.join(d, f) for d, _, names in os.walk(package) for f in names if f.endswith(".py"))
+    inputs = [os.path.join(SOLUTIONS_DIR, assignment, assignment + ".ipynb"), *code]
+    return (_files_hash(inputs) + f"-timeout{options.cell_timeout}-notebook{options.notebook_timeout}"
+            f"-sandbox{int(options.use_sandbox)}")
+
+
+def _fingerprint(student_dir, note, refused, assignment_fingerprint):
+    return {"submission": refused or _folder_hash(student_dir), "note": note, "assignment": assignment_fingerprint}
+
+
+def _saved_row(out, student_id, fingerprint):
+    """The saved result of this very submission and assignment, if there is one worth keeping."""
+    path = os.path.join(out, "results", f"{student_id}.json")
+    try:
+        with open(path, encoding="utf-8") as handle:
+            saved = json.load(handle)
+        # A grader-side error is worth another try; anything about the submission itself is final.
+        if saved.get("fingerprint") == fingerprint and saved["row"]["status"] != "error":
+            return GradeRow(**saved["row"])
+    except (OSError, ValueError, KeyError, TypeError):  # none, or unreadable: grade again
+        pass
+    return None
+
+
 @contextlib.contextmanager
-def _kernel_zygote(template, options):
-    """The zygote every sandboxed kernel of this run is forked from; None without the sandbox."""
+def _kernel_zygote(assignment, options):
+    """The zygote every sandboxed kernel of this run is forked from, not yet ready; None without the sandbox.
+
+    It preloads what the assignment's notebook imports, read from its source, so it can start before the
+    template (and its release notebook) is recorded.
+    """
     if not options.use_sandbox:
         yield None
         return
-    modules = zygote.preloadable_imports(nbformat.read(template["release"], as_version=4))
-    with zygote.KernelZygote(modules, sandbox.environment()) as running:
-        yield running.socket
+    source = nbformat.read(os.path.join(SOLUTIONS_DIR, assignment, assignment + ".ipynb"), as_version=4)
+    with zygote.KernelZygote(zygote.preloadable_imports(source), sandbox.environment(), wait=False) as running:
+        yield running
 
 
 def _prewarm(assignment):
     """Do once, before forking the workers, what every worker would otherwise do for its first student."""
     import nbgrader.apps  # noqa: F401
 
+    from . import feedback
     from .verdicts import JudgeHiddenTests
 
     feedback.prewarm()

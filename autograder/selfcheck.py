@@ -1,13 +1,16 @@
-"""`python -m autograder check NOTEBOOK`: run a notebook's visible tests in the grading sandbox.
+"""`python -m autograder check NOTEBOOK`: a student runs their notebook's visible tests before submitting.
 
 Unlike `nbgrader validate`, it exits non-zero when a test fails, so it can gate a submission script.
-The notebook is run from a temporary copy; the original is never modified.
+The notebook is run from a temporary copy; the original is never modified. It needs no nbgrader and no
+gradebook: only the notebook, a kernel, and the test cells' nbgrader metadata.
+
+Where bubblewrap is installed, the notebook runs in the grading sandbox, as it will be graded. Where it is not
+(macOS, Windows, a laptop without it), it runs directly, as Jupyter would run it: it is the student's own code.
 """
 import os
 import tempfile
 
 import nbformat
-from nbclient import NotebookClient
 
 from . import sandbox
 from .assignments import CourseError
@@ -17,11 +20,17 @@ from .submissions import MAX_NOTEBOOK_BYTES
 from .zygote import KernelZygote, preloadable_imports
 
 MAX_FOLDER_BYTES = 128 * 1024 ** 2  # of the files beside the notebook, what the check copies
+KERNEL_CLIENT = "autograder.kernel_client.PromptKernelClient"
+
+
+def can_sandbox():
+    return not sandbox.missing_tools()
 
 
 def check_notebook(path, use_sandbox=True, cell_timeout=CELL_TIMEOUT, limits=None):
     """Execute the notebook; return [(test cell id, passed, message)] for its autograded test cells.
 
+    use_sandbox: run in the grading sandbox; the caller falls back to False where can_sandbox() is not true.
     The notebook and the regular files beside it are copied as plain files: a link is never followed.
     """
     if not os.path.lexists(path):
@@ -35,25 +44,16 @@ def check_notebook(path, use_sandbox=True, cell_timeout=CELL_TIMEOUT, limits=Non
         nbformat.validate(notebook)
     except Exception as error:
         raise CourseError(f"{path}: not a valid notebook ({type(error).__name__}: {error})") from None
-    if use_sandbox and sandbox.missing_tools():
+    if use_sandbox and not can_sandbox():
         raise CourseError(f"the sandbox needs {', '.join(sandbox.missing_tools())}: {sandbox.INSTALL_HINT}")
     with tempfile.TemporaryDirectory(prefix="autograder-check-") as scratch:
         os.chmod(scratch, 0o755)
         workdir = os.path.join(scratch, "notebook")
         copy_tree(os.path.dirname(os.path.abspath(path)), workdir, MAX_NOTEBOOK_BYTES, MAX_FOLDER_BYTES)
-        client_options = dict(timeout=cell_timeout, allow_errors=True, resources={"metadata": {"path": workdir}})
         if use_sandbox:
-            with KernelZygote(preloadable_imports(notebook), sandbox.environment()) as zygote:
-                jupyter_dir = os.path.join(scratch, "jupyter")
-                sandbox.write_kernelspec(os.path.join(jupyter_dir, "kernels"), zygote.socket, limits=limits)
-                os.environ["JUPYTER_PATH"] = jupyter_dir
-                client = NotebookClient(notebook, kernel_name=sandbox.KERNEL_NAME, **client_options)
-                km = client.create_kernel_manager()
-                # The launcher links scratch/sockets to the sockets' tmpfs inside the sandbox.
-                km.transport, km.ip = "ipc", os.path.join(scratch, "sockets", "kernel")
-                client.execute()
+            _run_in_sandbox(notebook, scratch, workdir, cell_timeout, limits)
         else:
-            NotebookClient(notebook, kernel_name="python3", **client_options).execute()
+            _client(notebook, workdir, cell_timeout, "python3").execute()
     results = []
     for cell in notebook.cells:
         meta = cell.metadata.get("nbgrader", {})
@@ -62,3 +62,25 @@ def check_notebook(path, use_sandbox=True, cell_timeout=CELL_TIMEOUT, limits=Non
             message = f"{errors[0].ename}: {errors[0].evalue}" if errors else ""
             results.append((meta.get("grade_id", "?"), not errors, message))
     return results
+
+
+def _run_in_sandbox(notebook, scratch, workdir, cell_timeout, limits):
+    # Started first: the zygote imports ipykernel (and torch) while this process imports nbclient.
+    with KernelZygote(preloadable_imports(notebook), sandbox.environment(), wait=False) as zygote:
+        jupyter_dir = os.path.join(scratch, "jupyter")
+        sandbox.write_kernelspec(os.path.join(jupyter_dir, "kernels"), zygote.socket, limits=limits)
+        os.environ["JUPYTER_PATH"] = jupyter_dir
+        client = _client(notebook, workdir, cell_timeout, sandbox.KERNEL_NAME)
+        # The launcher links scratch/sockets to the sockets' tmpfs inside the sandbox.
+        client.km.transport, client.km.ip = "ipc", os.path.join(scratch, "sockets", "kernel")
+        zygote.wait()
+        client.execute()
+
+
+def _client(notebook, workdir, cell_timeout, kernel_name):
+    from nbclient import NotebookClient
+
+    client = NotebookClient(notebook, kernel_name=kernel_name, timeout=cell_timeout, allow_errors=True,
+                            shutdown_kernel="immediate", resources={"metadata": {"path": workdir}})
+    client.create_kernel_manager().client_class = KERNEL_CLIENT  # no idle IOPub wait (kernel_client.py)
+    return client

@@ -17,7 +17,7 @@ shares no memory with any other student's kernel: each is its own fork of the un
 Trust: the zygote runs as root, outside any sandbox, and only ever imports libraries. It never sees the
 reference, the hidden cases or a submission. Its socket lies in a private folder no sandbox mounts, and it
 serves only its own user. It is started as `python -I zygote.py SOCKET MODULE...`, so nothing from the
-course is on its path, and it exits when the grader closes its stdin.
+course is on its path; the grader kills it when done (it also exits if its stdin closes).
 """
 import ast
 import ctypes
@@ -55,8 +55,10 @@ class KernelZygote:
             ... kernels launched with sandbox.write_kernelspec(..., zygote=zygote.socket) ...
     """
 
-    def __init__(self, modules, environment):
-        self.modules, self.environment = list(modules), dict(environment)
+    def __init__(self, modules, environment, wait=True):
+        """wait=False: return from `with` at once, so its imports overlap the caller's; call wait() before use."""
+        self.modules, self.environment, self._wait = list(modules), dict(environment), wait
+        self._ready = False
 
     def __enter__(self):
         self.folder = tempfile.mkdtemp(prefix="gatebygate-zygote-")  # 0700, and a short path for AF_UNIX
@@ -66,19 +68,24 @@ class KernelZygote:
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd="/",
             # ipykernel's debugger would warn, on the grader's terminal, that it may miss breakpoints.
             env={**self.environment, "PYDEVD_DISABLE_FILE_VALIDATION": "1"})
-        if self.process.stdout.readline() != b"ready\n":
+        if self._wait:
+            self.wait()
+        return self
+
+    def wait(self):
+        """Block until the zygote serves kernels; RuntimeError if it could not import what it was asked to."""
+        if not self._ready and self.process.stdout.readline() != b"ready\n":
             self.__exit__()
             raise RuntimeError("the kernel zygote did not start (it could not import "
                                f"{', '.join(self.modules) or 'ipykernel'})")
-        return self
+        self._ready = True
 
     def __exit__(self, *exc_info):
-        self.process.stdin.close()  # the zygote's signal to exit; kernels it started are not affected
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        # It holds nothing worth a clean exit, and tearing down torch takes most of a second: kill it. The
+        # kernels it forked live in sandboxes of their own and are not affected.
+        self.process.kill()
+        self.process.wait()
+        self.process.stdin.close()
         self.process.stdout.close()
         shutil.rmtree(self.folder, ignore_errors=True)
 

@@ -12,8 +12,16 @@ from conftest import REPO_ROOT
 
 with open(os.path.join(REPO_ROOT, "_toc.yml")) as handle:
     TOC = yaml.safe_load(handle)
-FILES = [TOC["root"]] + [c["file"] for part in TOC["parts"] for c in part["chapters"]]
-CHAPTERS = [f for f in FILES if re.match(r"book/\d\d_", f)]
+
+
+def _entries(items):
+    for item in items:
+        yield item["file"]
+        yield from _entries(item.get("sections", []))
+
+
+FILES = [TOC["root"]] + [f for part in TOC["parts"] for f in _entries(part["chapters"])]
+CHAPTERS = [f for f in FILES if re.match(r"book/\d\d_", f)]  # with their appendix pages
 # A downloaded chapter must run on its own; only the music chapter needs its module and data beside it.
 STANDALONE_MODULES = {"numpy", "matplotlib", "torch", "IPython"} | set(sys.stdlib_module_names)
 NEEDS_COMPANION_FILES = {"book/07_polyphonic_music"}

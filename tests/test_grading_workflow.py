@@ -115,6 +115,18 @@ def test_self_check_follows_no_link(tmp_path, use_sandbox):
     assert results and all(passed for _, passed, _ in results), results
 
 
+def test_without_bubblewrap_the_self_check_runs_directly_and_says_so(tmp_path, monkeypatch, capsys):
+    from autograder.cli import main
+
+    monkeypatch.setattr(sandbox, "missing_tools", lambda: ["bwrap"])
+    write(tmp_path / f"{ASSIGNMENT}.ipynb", solved_exercise(ASSIGNMENT))
+    assert main(["check", str(tmp_path / f"{ASSIGNMENT}.ipynb")]) == 0
+    out, err = capsys.readouterr()
+    assert out.splitlines()[0] == ("bubblewrap is not installed: running the notebook directly, as Jupyter "
+                                   "would (grading runs it in a sandbox)")
+    assert "7 passed, 0 failed" in out and "WARNING" not in out + err
+
+
 def test_without_bubblewrap_grading_refuses_and_says_how_to_install(tmp_path, monkeypatch):
     monkeypatch.setattr(sandbox, "missing_tools", lambda: ["bwrap"])
     (tmp_path / "s1").mkdir()
