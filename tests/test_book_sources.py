@@ -22,9 +22,9 @@ def _entries(items):
 
 FILES = [TOC["root"]] + [f for part in TOC["parts"] for f in _entries(part["chapters"])]
 CHAPTERS = [f for f in FILES if re.match(r"book/\d\d_", f)]  # with their appendix pages
-# A downloaded chapter must run on its own; only the music chapter needs its module and data beside it.
+# A downloaded chapter must run on its own; only the music chapters need their module and data beside them.
 STANDALONE_MODULES = {"numpy", "matplotlib", "torch", "IPython"} | set(sys.stdlib_module_names)
-NEEDS_COMPANION_FILES = {"book/07_polyphonic_music"}
+NEEDS_COMPANION_FILES = {"book/07_polyphonic_music", "book/08_folk_tunes"}
 
 
 def test_every_toc_entry_exists():
