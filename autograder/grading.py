@@ -389,16 +389,22 @@ def _scores(api, assignment, student_id, autograded):
     """Total score, and per test cell: points and the message a failing cell showed."""
     from nbgrader.api import Gradebook
 
-    messages = {}
+    from .report import cell_verdicts
+
+    messages, verdicts = {}, cell_verdicts(autograded)
     for cell in autograded.cells:
         grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
         errors = [o for o in cell.get("outputs", []) if o.output_type == "error"]
         if grade_id and errors:
             messages[grade_id] = _one_line(f"{errors[0].ename}: {errors[0].evalue}")
+        elif grade_id in verdicts and verdicts[grade_id]["headline"]:
+            messages[grade_id] = _one_line(verdicts[grade_id]["headline"])
     with Gradebook(api.coursedir.db_url) as gradebook:
         submission = gradebook.find_submission_notebook(assignment, assignment, student_id)
+        # Per test cell: its hidden cases (name, passed, message) and the known mistakes diagnosed.
         tests = [{"cell": grade.name, "score": grade.score, "max_score": grade.max_score,
-                  "passed": grade.score == grade.max_score, "message": messages.get(grade.name, "")}
+                  "passed": grade.score == grade.max_score, "message": messages.get(grade.name, ""),
+                  **verdicts.get(grade.name, {}).get("results", {})}
                  for grade in sorted(submission.grades, key=lambda g: g.name)]
         return gradebook.find_submission(assignment, student_id).score, tests
 

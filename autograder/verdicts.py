@@ -163,7 +163,9 @@ def _verdict(function, cases, results, missing=False, mistakes=(), catalogued=Fa
              else f"{function}: {len(results)} hidden cases passed"]
     if failed:
         for r in results:
-            lines.append(f"  {'PASS' if r.passed else 'FAIL'}  {r.name}" + ("" if r.passed else f": {r.message}"))
+            detail = r.message[len(f"{function} [{r.name}]: "):] if r.message.startswith(f"{function} [{r.name}]: ") \
+                else r.message
+            lines.append(f"  {'PASS' if r.passed else 'FAIL'}  {r.name}" + ("" if r.passed else f": {detail}"))
         if mistakes:
             lines.append("Diagnosis: " + mistakes[0].hint())
             for other in mistakes[1:]:

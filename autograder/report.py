@@ -1,0 +1,259 @@
+"""The class report every grading run writes next to grades.csv: report.json and report.html.
+
+    DIR/report.json   the numbers: statuses, score distribution, pass rate per graded function and per hidden case,
+                      how many students made each known mistake, the slowest submissions
+    DIR/report.html   the same, for a browser: self-contained (plots embedded as PNG), readable offline
+    DIR/cases.csv     one row per student and hidden case: passed or not, and the mistake diagnosed
+
+Per-case results come from the verdicts the grader stores in each autograded test cell (verdicts.py).
+"""
+import base64
+import csv
+import html
+import io
+import json
+import os
+import statistics
+from collections import Counter, defaultdict
+
+from .nbgrader_config import REPO_ROOT
+
+VERDICT_KEY = "gatebygate/verdict"
+SITE_DIR = os.path.join(REPO_ROOT, "_build", "html")
+
+
+# ------------------------------------------------------------------------------------------- per student
+def cell_verdicts(notebook):
+    """{grade_id: {"headline": text, "results": per-case results}} from an autograded notebook's test cells."""
+    found = {}
+    for cell in notebook.cells:
+        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        if not grade_id or cell.get("cell_type") != "code":
+            continue
+        functions = [o["metadata"][VERDICT_KEY] for o in cell.get("outputs", [])
+                     if o.get("output_type") == "display_data" and VERDICT_KEY in o.get("metadata", {})]
+        summary = next((o["metadata"][VERDICT_KEY + "/cell"] for o in cell.get("outputs", [])
+                        if o.get("output_type") == "display_data" and VERDICT_KEY + "/cell" in o.get("metadata", {})),
+                       None)
+        if not functions or summary is None:
+            continue
+        failing = [v for v in functions if v.get("failed")]
+        found[grade_id] = {
+            "headline": failing[0]["headline"] if failing else "",
+            "results": {
+                "cases": [{"function": v["function"], **case} for v in functions for case in v["cases"]],
+                "mistakes": [{"function": v["function"], **m} for v in functions for m in v["mistakes"]],
+                "visible_passed": summary["visible"]["passed"],
+                "partial_credit": summary["partial_credit"],
+            },
+        }
+    return found
+
+
+def case_summary(tests):
+    """"sigmoid 4/4, tanh 3/4, ...": passed hidden cases per function, for grades.csv."""
+    counts = {}
+    for test in tests:
+        for case in test.get("cases", []):
+            passed, total = counts.get(case["function"], (0, 0))
+            counts[case["function"]] = (passed + bool(case["passed"]), total + 1)
+    return ", ".join(f"{function} {passed}/{total}" for function, (passed, total) in counts.items())
+
+
+# ------------------------------------------------------------------------------------------------- class
+def class_numbers(out, assignment, rows):
+    """Everything the report shows, as plain data (also written as report.json)."""
+    import importlib
+
+    from . import diagnosis
+
+    statuses = Counter(row.status for row in rows)
+    scores = [row.score for row in rows]
+    max_score = max((row.max_score for row in rows), default=0)
+    function_students = defaultdict(lambda: [0, 0])  # function -> [students with every case passed, students]
+    case_counts = defaultdict(lambda: [0, 0])        # (function, case) -> [passed, students]
+    mistake_counts = Counter()
+    undiagnosed = Counter()
+    for row in rows:
+        per_function = defaultdict(list)
+        for test in row.tests:
+            named = {m["function"] for m in test.get("mistakes", [])}
+            in_this_cell = defaultdict(list)
+            for case in test.get("cases", []):
+                in_this_cell[case["function"]].append(bool(case["passed"]))
+                counts = case_counts[(case["function"], case["name"])]
+                counts[0] += bool(case["passed"])
+                counts[1] += 1
+            for mistake in test.get("mistakes", []):
+                mistake_counts[(mistake["function"], mistake["name"])] += 1
+            for function, results in in_this_cell.items():
+                per_function[function] += results
+                if not all(results) and function not in named:
+                    undiagnosed[function] += 1
+        for function, results in per_function.items():
+            function_students[function][0] += all(results)
+            function_students[function][1] += 1
+    try:
+        catalogue = diagnosis.catalogue(importlib.import_module(f"autograder.hidden.{assignment}"))
+    except ImportError:
+        catalogue = {}
+    messages = {(f, m.name): m for f, ms in catalogue.items() for m in ms}
+    mistakes = []
+    for (function, name), count in mistake_counts.most_common():
+        known = messages.get((function, name))
+        mistakes.append({"function": function, "mistake": name, "students": count,
+                         "message": known.message if known else "", "link": known.link if known else ""})
+    return {
+        "assignment": assignment,
+        "students": len(rows),
+        "statuses": dict(statuses.most_common()),
+        "scores": {"max_score": max_score, "mean": statistics.fmean(scores) if scores else 0.0,
+                   "median": statistics.median(scores) if scores else 0.0,
+                   "min": min(scores, default=0.0), "max": max(scores, default=0.0),
+                   "full_marks": sum(row.score == row.max_score for row in rows)},
+        "functions": [{"function": f, "passed": p, "students": n, "pass_rate": p / n if n else 0.0,
+                       "failed_without_diagnosis": undiagnosed.get(f, 0)}
+                      for f, (p, n) in function_students.items()],
+        "cases": [{"function": f, "case": c, "passed": p, "students": n, "pass_rate": p / n if n else 0.0}
+                  for (f, c), (p, n) in case_counts.items()],
+        "mistakes": mistakes,
+        "slowest": _slowest(out, assignment, rows),
+    }
+
+
+def _slowest(out, assignment, rows, count=10):
+    """Seconds per student: from writing the submitted notebook into the course folder to saving the result."""
+    from .grading import NBGRADER_STUDENT
+
+    timings = []
+    for row in rows:
+        result = os.path.join(out, "results", f"{row.student_id}.json")
+        submitted = os.path.join(out, "work", row.student_id, "submitted", NBGRADER_STUDENT, assignment,
+                                 assignment + ".ipynb")
+        if os.path.isfile(result) and os.path.isfile(submitted):
+            timings.append({"student_id": row.student_id, "seconds": round(os.path.getmtime(result)
+                                                                           - os.path.getmtime(submitted), 2),
+                            "status": row.status, "score": row.score})
+    return sorted(timings, key=lambda t: -t["seconds"])[:count]
+
+
+def write_class_report(out, assignment, rows):
+    """Write report.json, report.html and cases.csv into `out`; return the numbers."""
+    numbers = class_numbers(out, assignment, rows)
+    _write(os.path.join(out, "report.json"), json.dumps(numbers, indent=1, ensure_ascii=False))
+    _write(os.path.join(out, "report.html"), render_html(numbers, out, [row.score for row in rows]))
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["student_id", "cell", "function", "case", "passed", "mistake"])
+    for row in rows:
+        for test in row.tests:
+            named = {m["function"]: m["name"] for m in test.get("mistakes", [])}
+            for case in test.get("cases", []):
+                writer.writerow([row.student_id, test["cell"], case["function"], case["name"],
+                                 int(bool(case["passed"])), "" if case["passed"] else named.get(case["function"], "")])
+    _write(os.path.join(out, "cases.csv"), buffer.getvalue())
+    return numbers
+
+
+# -------------------------------------------------------------------------------------------------- HTML
+def _png(figure):
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
+    import matplotlib.pyplot as plt
+
+    plt.close(figure)
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+def plots(numbers, scores):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axis = plt.subplots(figsize=(6, 3))
+    top = numbers["scores"]["max_score"] or 1
+    bins = [top * k / 20 for k in range(21)]
+    axis.hist(scores, bins=bins, color="#3b6ea8", edgecolor="white")
+    axis.set(xlabel="score", ylabel="students", title=f"Scores ({numbers['students']} students, max {top:g})")
+    histogram = _png(figure)
+    functions = numbers["functions"]
+    figure, axis = plt.subplots(figsize=(6, 0.4 * len(functions) + 1))
+    axis.barh([f["function"] for f in functions][::-1], [100 * f["pass_rate"] for f in functions][::-1],
+              color="#5a9e5a")
+    axis.set(xlim=(0, 100), xlabel="% of students passing every hidden case", title="Pass rate per function")
+    rates = _png(figure)
+    return histogram, rates
+
+
+def render_html(numbers, out, scores=None):
+    esc = html.escape
+    scores = scores if scores is not None else _scores_from_json(out)
+    histogram, rates = plots(numbers, scores)
+
+    def link(target):
+        if not target:
+            return ""
+        href = os.path.relpath(os.path.join(SITE_DIR, target), out)
+        return f'<a href="{esc(href)}">{esc(target)}</a>'
+
+    status_rows = "".join(f"<tr><td>{esc(s)}</td><td>{n}</td></tr>" for s, n in numbers["statuses"].items())
+    function_rows = "".join(
+        f"<tr><td><code>{esc(f['function'])}</code></td><td>{100 * f['pass_rate']:.0f}%</td>"
+        f"<td>{f['passed']} / {f['students']}</td><td>{f['failed_without_diagnosis']}</td></tr>"
+        for f in numbers["functions"])
+    mistake_rows = "".join(
+        f"<tr><td>{m['students']}</td><td><code>{esc(m['function'])}</code></td><td>{esc(m['mistake'])}</td>"
+        f"<td>{esc(m['message'])}</td><td>{link(m['link'])}</td></tr>" for m in numbers["mistakes"]) or \
+        '<tr><td colspan="5">No known mistake was diagnosed.</td></tr>'
+    hardest = sorted(numbers["cases"], key=lambda c: c["pass_rate"])[:15]
+    case_rows = "".join(f"<tr><td><code>{esc(c['function'])}</code></td><td>{esc(c['case'])}</td>"
+                        f"<td>{100 * c['pass_rate']:.0f}%</td></tr>" for c in hardest)
+    slow_rows = "".join(f"<tr><td>{esc(t['student_id'])}</td><td>{t['seconds']:.1f}</td><td>{esc(t['status'])}</td>"
+                        f"<td>{t['score']:g}</td></tr>" for t in numbers["slowest"])
+    s = numbers["scores"]
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>Class report: {esc(numbers['assignment'])}</title>
+<style>
+body {{ font-family: system-ui, sans-serif; max-width: 62rem; margin: 2rem auto; padding: 0 1rem; color: #222; }}
+table {{ border-collapse: collapse; margin: 0.5rem 0 1.5rem; }}
+td, th {{ border: 1px solid #ccc; padding: 0.3rem 0.6rem; text-align: left; vertical-align: top; }}
+th {{ background: #f2f2f2; }} img {{ max-width: 100%; }}
+</style></head><body>
+<h1>Class report: {esc(numbers['assignment'])}</h1>
+<p id="summary">{numbers['students']} students; mean score {s['mean']:.2f} of {s['max_score']:g}, median
+{s['median']:g}, range {s['min']:g} to {s['max']:g}; {s['full_marks']} with full marks.</p>
+<h2>Score distribution</h2>
+<img id="histogram" src="{histogram}" alt="Histogram of the students' scores">
+<h2>Status</h2>
+<table id="statuses"><tr><th>status</th><th>students</th></tr>{status_rows}</table>
+<h2>Pass rate per function</h2>
+<img id="pass-rates" src="{rates}" alt="Bar chart: share of students passing every hidden case, per function">
+<table id="functions"><tr><th>function</th><th>pass rate</th><th>students passing</th>
+<th>failed, no known mistake matched</th></tr>{function_rows}</table>
+<h2>Known mistakes, most frequent first</h2>
+<table id="mistakes"><tr><th>students</th><th>function</th><th>mistake</th><th>what the student reads</th>
+<th>book section</th></tr>{mistake_rows}</table>
+<h2>Hardest hidden cases</h2>
+<table id="cases"><tr><th>function</th><th>case</th><th>pass rate</th></tr>{case_rows}</table>
+<h2>Slowest submissions</h2>
+<table id="slowest"><tr><th>student</th><th>seconds</th><th>status</th><th>score</th></tr>{slow_rows}</table>
+</body></html>
+"""
+
+
+def _scores_from_json(out):
+    scores = []
+    results = os.path.join(out, "results")
+    for name in sorted(os.listdir(results)) if os.path.isdir(results) else []:
+        try:
+            with open(os.path.join(results, name)) as handle:
+                scores.append(json.load(handle)["row"]["score"])
+        except (OSError, ValueError, KeyError):
+            continue
+    return scores
+
+
+def _write(path, text):
+    with open(path + ".tmp", "w", encoding="utf-8") as handle:
+        handle.write(text)
+    os.replace(path + ".tmp", path)
