@@ -421,7 +421,14 @@ OUTPUT_NAMES = {
 }
 
 
+# Scoring: a test cell earns the fraction of its hidden cases (and its visible asserts, as one) that pass.
+PARTIAL_CREDIT = True
+
+
 def check(function_name, student_fn):
     """Run the hidden cases of one graded function against the student's implementation."""
     check_function(function_name, student_fn, REFERENCES[function_name], CHECKS[function_name],
                    OUTPUT_NAMES.get(function_name, "result"))
+
+
+from .a06_char_lm_mistakes import MISTAKES  # noqa: E402  (the catalogue builds on this module's cases)
