@@ -48,6 +48,8 @@ def course_config(root=REPO_ROOT, work_directory=WORK_DIRECTORY, release_directo
     # Once the last cell has run, nothing in the kernel is worth a graceful exit: kill it at once.
     c.Execute.shutdown_kernel = "immediate"
     c.AsyncKernelManager.client_class = "autograder.kernel_client.PromptKernelClient"
+    # What the kernel sends is the student's: a message nested too deeply for nbformat is cut, not a grader crash.
+    c.Session.unpacker = "autograder.verdicts.bounded_unpacker"
     # Every notebook runs in the course's own Python kernel, whatever kernel the student's copy names.
     c.Execute.kernel_name = "python3"
     c.LimitOutput.max_lines = 200

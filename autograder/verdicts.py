@@ -49,9 +49,9 @@ class JudgeHiddenTests(NbGraderPreprocessor):
     Per graded function, every hidden case is judged on its own. A failing function's outputs are compared
     with the known mistakes' (diagnosis.py); the feedback lists each case as passed or failed and names the
     mistake when one agrees on every case. With partial credit (the assignment's hidden module sets
-    PARTIAL_CREDIT = True, the default), a cell earns its points times the fraction of its units that pass:
-    each hidden case is a unit, and the cell's visible asserts together are one more. Without it, any failure
-    costs the whole cell. The verdict travels in the metadata of a display output (VERDICT_KEY), from which
+    PARTIAL_CREDIT = True, the default), a cell earns its points times the fraction of its hidden cases that
+    pass; failing visible asserts count as one more failed case (passing them adds nothing: they run in the
+    student's kernel, where they can be fooled). Without it, any failure costs the whole cell. The verdict travels in the metadata of a display output (VERDICT_KEY), from which
     grading.py reads the per-case results.
     """
 
@@ -79,14 +79,16 @@ class JudgeHiddenTests(NbGraderPreprocessor):
         for function in functions:
             mine = [e for e in emissions if isinstance(e, dict) and e.get("function") == function]
             if len(mine) != 1 or assignment is None:
-                verdict = _verdict(function, [], [], missing=True)
+                verdict = _verdict(function, self._known_cases(assignment, function), [], missing=True)
             else:
                 verdict = self._judge(assignment, function, mine[0])
             verdicts.append(verdict)
         visible = {"passed": not visible_errors,
                    "message": "" if not visible_errors else f"{visible_errors[0].ename}: {visible_errors[0].evalue}"}
-        units = sum(len(v["cases"]) or 1 for v in verdicts) + 1
-        passed = sum(sum(c["passed"] for c in v["cases"]) for v in verdicts) + visible["passed"]
+        # The visible asserts run in the student's kernel, where they can be fooled: passing them earns nothing
+        # by itself, failing them costs one unit. Each hidden case, judged out here, is one unit.
+        units = sum(len(v["cases"]) or 1 for v in verdicts) + (not visible["passed"])
+        passed = sum(sum(c["passed"] for c in v["cases"]) for v in verdicts)
         points = float(nbgrader.get("points", 0))
         score = points * passed / units if partial else (points if passed == units else 0.0)
         summary = {"functions": verdicts, "visible": visible, "partial_credit": partial, "units": units,
@@ -106,6 +108,13 @@ class JudgeHiddenTests(NbGraderPreprocessor):
                                     metadata={VERDICT_KEY + "/cell": summary}))
         cell.outputs = outputs
         return cell, resources
+
+    def _known_cases(self, assignment, function):
+        """The function's hidden cases, each to be counted as failed when its outputs never arrived."""
+        try:
+            return self._cases(assignment)[function][0] if assignment else []
+        except (ImportError, KeyError):
+            return []
 
     def _partial_credit(self, assignment):
         module = importlib.import_module(f"autograder.hidden.{assignment}")
@@ -184,10 +193,10 @@ def _score_line(summary):
         return f"All tests passed: {summary['max_score']:g} of {summary['max_score']:g} points."
     rule = ("partial credit: the passed fraction of the points" if summary["partial_credit"]
             else "all or nothing")
-    visible = "passed" if summary["visible"]["passed"] else "failed"
-    return (f"{summary['passed_units']} of {summary['units']} checks passed (each hidden case, plus the visible "
-            f"tests as one; the visible tests {visible}): {summary['score']:.3g} of {summary['max_score']:g} "
-            f"points ({rule}).")
+    visible = "the visible tests passed" if summary["visible"]["passed"] else \
+        "the visible tests failed, which counts as one more failed case"
+    return (f"{summary['passed_units']} of {summary['units']} checks passed (each hidden case is one; {visible}): "
+            f"{summary['score']:.3g} of {summary['max_score']:g} points ({rule}).")
 
 
 class CapOutputs(NbGraderPreprocessor):
@@ -224,7 +233,7 @@ def decode(value, depth=0):
         return checking.Unreadable(f"malformed output ({type(error).__name__})")
 
 
-MAX_DEPTH = 40
+MAX_DEPTH = 40  # deeper than any output of the graded functions
 
 
 def _decode(value, depth):
@@ -252,6 +261,37 @@ def _decode(value, depth):
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
     return checking.Unreadable(type(value).__name__)
+
+
+MAX_MESSAGE_DEPTH = 100
+
+
+def bounded_unpacker(data):
+    """The grader's Session unpacker: JSON as jupyter_client reads it, but a message part nested deeper than
+    MAX_MESSAGE_DEPTH (which nbformat's recursive NotebookNode conversion would crash on, far below what JSON
+    allows) is replaced by a text output saying so. Only the student's kernel sends such a thing."""
+    from jupyter_client.session import json_unpacker
+
+    try:
+        value = json_unpacker(data)
+    except (RecursionError, ValueError):
+        return _cut()
+    stack, depth_of = [(value, 1)], 0
+    while stack:
+        item, depth = stack.pop()
+        if depth > MAX_MESSAGE_DEPTH:
+            return _cut()
+        if isinstance(item, dict):
+            stack.extend((v, depth + 1) for v in item.values())
+        elif isinstance(item, list):
+            stack.extend((v, depth + 1) for v in item)
+    return value
+
+
+def _cut():
+    text = f"(output removed: nested more than {MAX_MESSAGE_DEPTH} levels deep)"
+    return {"data": {"text/plain": text}, "metadata": {}, "transient": {}, "execution_count": None,
+            "name": "stdout", "text": text}
 
 
 def decode_observation(raw):

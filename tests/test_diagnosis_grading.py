@@ -33,7 +33,7 @@ def pickled_answer(name, fn, modules):
     return f"import base64, pickle\n{name} = pickle.loads(base64.b64decode({data!r}))"
 
 
-def batch(assignment, answer_cells, tmp_path, extra=None, workers=2):
+def batch(assignment, answer_cells, tmp_path, extra=None, workers=2, depth=None):
     """Grade one student per index of the catalogue: student k answers every function with its k-th mistake."""
     import importlib
 
@@ -42,7 +42,7 @@ def batch(assignment, answer_cells, tmp_path, extra=None, workers=2):
     modules = [mistakes_module, *(m for m in vars(mistakes_module).values()
                                   if getattr(m, "__name__", "").startswith("autograder.reference."))]
     subs, planted = tmp_path / "subs", {}
-    depth = max(len(ms) for ms in hidden.MISTAKES.values())
+    depth = min(depth or 10 ** 6, max(len(ms) for ms in hidden.MISTAKES.values()))
     for k in range(depth):
         notebook, student = solved_exercise(assignment), f"mistakes_{k:02d}"
         planted[student] = {}
@@ -114,9 +114,9 @@ def test_partial_credit_is_the_passed_fraction(graded_a01):
         cases = [c for c in test["cases"] if c["function"] == function]
         failed = [c["name"] for c in cases if not c["passed"]]
         assert len(failed) == 1, failed
-        units = len(cases) + 1  # the visible asserts count as one unit; they pass or fail together
-        passed = units - 1 - (not test["visible_passed"])
-        assert test["score"] == pytest.approx(test["max_score"] * passed / units)
+        # Each hidden case is a unit; failing visible asserts add one failed unit, passing ones add nothing.
+        units = len(cases) + (not test["visible_passed"])
+        assert test["score"] == pytest.approx(test["max_score"] * (len(cases) - 1) / units)
         others = [t for t in row.tests if t["cell"] != f"test_{function}"]
         assert row.score == pytest.approx(test["score"] + sum(t["score"] for t in others))
         # (the solution's tanh and rnn_output call the student's sigmoid and softmax: those cells lose a case too)

@@ -28,15 +28,51 @@ LIMITS = sandbox.Limits(cpu_seconds=30, processes=64, tmp_bytes=64 * MiB, workdi
 NOTEBOOK_TIMEOUT = 25
 pytestmark = pytest.mark.skipif(bool(sandbox.missing_tools()), reason=f"needs {sandbox.INSTALL_HINT}")
 
+# Wrong on every hidden case (a constant 7), so that with partial credit a cheat that fails scores exactly 0.
 WRONG_EVERYTHING = """
-def sigmoid(x): return np.zeros_like(np.asarray(x, dtype=float))
-def tanh(x): return np.zeros_like(np.asarray(x, dtype=float))
-def rnn_step(x_t, h_prev, W_xh, W_hh, b_h, nonlinearity="tanh"): return np.zeros((len(x_t), len(b_h)))
-def rnn_forward(x, h0, W_xh, W_hh, b_h, nonlinearity="tanh"): return np.zeros(x.shape[:2] + (len(b_h),))
-def softmax(z): return np.zeros_like(np.asarray(z, dtype=float))
-def rnn_output(h, W_hy, b_y): return np.zeros(h.shape[:-1] + (len(b_y),))
-def many_to_one_forward(x, h0, W_xh, W_hh, b_h, W_hy, b_y): return np.zeros((len(x), len(b_y)))
+def sigmoid(x): return np.full_like(np.asarray(x, dtype=float), 7.0)
+def tanh(x): return np.full_like(np.asarray(x, dtype=float), 7.0)
+def rnn_step(x_t, h_prev, W_xh, W_hh, b_h, nonlinearity="tanh"): return np.full((len(x_t), len(b_h)), 7.0)
+def rnn_forward(x, h0, W_xh, W_hh, b_h, nonlinearity="tanh"): return np.full(x.shape[:2] + (len(b_h),), 7.0)
+def softmax(z): return np.full_like(np.asarray(z, dtype=float), 7.0)
+def rnn_output(h, W_hy, b_y): return np.full(h.shape[:-1] + (len(b_y),), 7.0)
+def many_to_one_forward(x, h0, W_xh, W_hh, b_h, W_hy, b_y): return np.full((len(x), len(b_y)), 7.0)
 """
+
+
+# A replacement for IPython's display that rewrites the hidden-test emission before it leaves the kernel.
+FORGED_DISPLAY = """
+import IPython.display as _shown
+_real_display = _shown.display
+def _arrays(value, change):
+    if isinstance(value, dict):
+        if '__ndarray__' in value:
+            change(value)
+        for item in value.values():
+            _arrays(item, change)
+    elif isinstance(value, list):
+        for item in value:
+            _arrays(item, change)
+    return value
+def _forge(outputs):
+    return %s
+def _display(*objects, **kwargs):
+    for obj in objects:
+        for mime, payload in (obj.items() if isinstance(obj, dict) else ()):
+            if mime.startswith('application/vnd.gatebygate') and isinstance(payload, dict):
+                payload['outputs'] = _forge(payload['outputs'])
+    return _real_display(*objects, **kwargs)
+_shown.display = _display
+"""
+FORGED_EMISSIONS = {
+    "wrong_shapes": "_arrays(outputs, lambda a: a.update(shape=[7] + list(a['shape'])))",
+    "unknown_dtypes": "_arrays(outputs, lambda a: a.update(dtype='nonsense' if a['dtype'] == '<f8' else '<c16'))",
+    "deep_nesting": "[{'__observed__': [__import__('functools').reduce(lambda v, _: [v], range(500), 1.0), None]}"
+                    " for _ in outputs]",
+    "wrong_types": "[[None, 'text', 3.5, {'__observed__': 'x'}, {'__raised__': [1, 2, 3]}, {'__tuple__': 5},"
+                   " {'__dict__': [[1]]}, {'__ndarray__': 5, 'dtype': [], 'shape': 'x'}][i % 8]"
+                   " for i in range(len(outputs))]",
+}
 
 
 def solved_with(cell_id, prefix="", replace=None, suffix=""):
@@ -116,6 +152,12 @@ def graded(tmp_path_factory, loopback_server):
             "        display({'application/vnd.gatebygate.hidden-outputs+json': "
             "{'assignment': 'a01_rnn_forward', 'function': name, 'outputs': []}}, raw=True)\n"
             "h.__getattr__ = lambda name: Fake()"),
+        # Issue 13, 7b: the hidden-test emission itself is forged, through a replaced IPython.display.display.
+        # Each is judged and scored (every hidden case fails, with a detail), never a grader `error`.
+        **{f"emission_{kind}": solved_with("sigmoid", prefix=FORGED_DISPLAY % transform)
+           for kind, transform in FORGED_EMISSIONS.items()},
+        "forges_partial_credit": cheater("import sys\n_zero = sigmoid\n"
+                                         "def sigmoid(x):\n    sys.displayhook(1.0)\n    return _zero(x)"),
         "reads_other_folders": solved_with("sigmoid", prefix=(
             "import os\nfound = [p for p in %r if os.path.exists(p)]\nprint('FOUND', found)" % probe_paths)),
         "writes_outside": solved_with("sigmoid", prefix=(
@@ -264,6 +306,8 @@ EXPECTED = {  # student: (status, score or (low, high) range)
     "patches_showtraceback": ("ok", 0),
     "always_equal": ("ok", 0),
     "forges_emission": ("ok", 0),
+    **{f"emission_{kind}": ("ok", "every hidden case fails") for kind in FORGED_EMISSIONS},
+    "forges_partial_credit": ("ok", 0),
     "reads_other_folders": ("ok", FULL),
     "writes_outside": ("ok", FULL),
     "connects_to_loopback": ("ok", FULL),
@@ -302,7 +346,12 @@ def test_each_attack_gets_its_expected_score_and_status(graded, student):
     status, score = EXPECTED[student]
     row = rows[student]
     assert row.status == status, f"{student}: status {row.status!r} ({row.detail})"
-    if isinstance(score, tuple):
+    if score == "every hidden case fails":
+        assert row.score == 0, f"{student}: score {row.score}"
+        failing = [t for t in row.tests if not t["passed"]]
+        assert failing and all(t["message"] and t["cases"] and not any(c["passed"] for c in t["cases"])
+                               for t in failing), f"{student}: {failing[:1]}"
+    elif isinstance(score, tuple):
         assert score[0] <= row.score <= score[1], f"{student}: score {row.score}"
     else:
         assert row.score == score, f"{student}: score {row.score}, tests {row.tests}"

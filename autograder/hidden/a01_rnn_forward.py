@@ -101,7 +101,8 @@ REFERENCES = {
 OUTPUT_NAMES = {"rnn_step": "h_next", "rnn_forward": "h", "rnn_output": "y", "many_to_one_forward": "y"}
 
 
-# Scoring: a test cell earns the fraction of its hidden cases (and its visible asserts, as one) that pass.
+# Scoring: a test cell earns the fraction of its hidden cases that pass (failing visible asserts count as one
+# more failed case). False: all or nothing.
 PARTIAL_CREDIT = True
 
 

@@ -457,7 +457,8 @@ OUTPUT_NAMES = {
 }
 
 
-# Scoring: a test cell earns the fraction of its hidden cases (and its visible asserts, as one) that pass.
+# Scoring: a test cell earns the fraction of its hidden cases that pass (failing visible asserts count as one
+# more failed case). False: all or nothing.
 PARTIAL_CREDIT = True
 
 

@@ -299,7 +299,8 @@ OUTPUT_NAMES = {"update_gate": "z", "reset_gate": "r", "candidate": "n", "gru_st
                 "simplified_gru_step": "h_next", "params_from_torch": "params", "gru_step_backward": "gradients"}
 
 
-# Scoring: a test cell earns the fraction of its hidden cases (and its visible asserts, as one) that pass.
+# Scoring: a test cell earns the fraction of its hidden cases that pass (failing visible asserts count as one
+# more failed case). False: all or nothing.
 PARTIAL_CREDIT = True
 
 

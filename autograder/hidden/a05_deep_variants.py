@@ -298,7 +298,8 @@ OUTPUT_NAMES = {"stacked_rnn_forward": "(out, h_n)", "bidirectional_rnn_forward"
                 "scrn_step": "(s_t, h_t)"}
 
 
-# Scoring: a test cell earns the fraction of its hidden cases (and its visible asserts, as one) that pass.
+# Scoring: a test cell earns the fraction of its hidden cases that pass (failing visible asserts count as one
+# more failed case). False: all or nothing.
 PARTIAL_CREDIT = True
 
 

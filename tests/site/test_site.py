@@ -200,3 +200,29 @@ def test_screenshot_of_a_chapter(browser, server):
     assert os.path.getsize(path) > 10_000
     with open(os.path.join(SCREENSHOTS, "pages.json"), "w") as handle:
         json.dump(pages(), handle, indent=1)
+
+
+def test_the_class_report_opens_offline(browser, tmp_path):
+    """report.html, as a grading run writes it, in the browser: plots load, tables filled, nothing fetched."""
+    from autograder.diagnosis import catalogue
+    from autograder.grading import GradeRow
+    from autograder.report import write_class_report
+
+    mistake = catalogue("a01_rnn_forward")["sigmoid"][0]
+    cases = [{"function": "sigmoid", "name": f"case {k}", "passed": k > 0, "message": "" if k else "differs"}
+             for k in range(4)]
+    wrong = {"cell": "test_sigmoid", "score": 0.75, "max_score": 1.0, "passed": False, "message": "differs",
+             "cases": cases, "mistakes": [{"function": "sigmoid", **mistake.as_dict()}], "visible_passed": True}
+    right = dict(wrong, score=1.0, passed=True, mistakes=[], cases=[dict(c, passed=True) for c in cases])
+    rows = [GradeRow(f"s{k:02d}", "a01_rnn_forward", 9.75 if k % 3 else 10.0, 10.0, "ok",
+                     tests=[wrong if k % 3 else right]) for k in range(12)]
+    rows.append(GradeRow("학생", "a01_rnn_forward", 0.0, 10.0, "timeout"))
+    write_class_report(str(tmp_path), "a01_rnn_forward", rows)
+    browser.get((tmp_path / "report.html").as_uri())
+    assert not console_errors(browser)
+    images = browser.execute_script("return [...document.images].map(i => [i.alt, i.complete && i.naturalWidth > 0])")
+    assert len(images) == 2 and all(alt and loaded for alt, loaded in images), images
+    mistakes = browser.execute_script("return document.querySelector('#mistakes').innerText")
+    assert mistake.name in mistakes and "8" in mistakes  # 8 of the 12 students made it
+    statuses = browser.execute_script("return document.querySelector('#statuses').innerText")
+    assert "timeout" in statuses and "ok" in statuses
