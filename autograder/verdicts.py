@@ -227,7 +227,7 @@ def decode(value, depth=0):
     fails its comparison with a message, never to a grader error."""
     try:
         return _decode(value, depth)
-    except RecursionError:
+    except (RecursionError, _TooDeep):
         return checking.Unreadable("output nested too deeply")
     except Exception as error:  # malformed data from the kernel: it is the student's output, and it is wrong
         return checking.Unreadable(f"malformed output ({type(error).__name__})")
@@ -236,9 +236,13 @@ def decode(value, depth=0):
 MAX_DEPTH = 40  # deeper than any output of the graded functions
 
 
+class _TooDeep(Exception):
+    pass
+
+
 def _decode(value, depth):
     if depth > MAX_DEPTH:
-        return checking.Unreadable("output nested too deeply")
+        raise _TooDeep
     if isinstance(value, list):
         return [_decode(v, depth + 1) for v in value]
     if isinstance(value, dict):

@@ -4,10 +4,11 @@ import json
 import os
 
 import numpy as np
+import pytest
 import torch
 
 from autograder import sandbox
-from autograder.verdicts import decode
+from autograder.verdicts import MIME_TYPE, decode
 
 
 def shim():
@@ -42,3 +43,101 @@ def test_objects_never_decode_to_numbers():
     assert type(decoded[2]) is np.ndarray  # a subclass arrives as plain data: its __eq__ stays in the kernel
     forged = decode({"__ndarray__": "AAAA", "dtype": "|O", "shape": [1]})
     assert not isinstance(forged, np.ndarray)
+
+
+def test_malformed_emissions_decode_to_failures_never_to_errors():
+    """Whatever the kernel sends (a student may replace IPython's display), decoding never raises."""
+    import functools
+
+    from autograder.checking import Raised, Unreadable, judge_case
+    from autograder.hidden import a01_rnn_forward as hidden
+    from autograder.verdicts import JudgeHiddenTests, bounded_unpacker, decode_observation
+
+    good = shim().encode(np.ones(3))
+    forged = [
+        {**good, "shape": [7, 7]},                      # wrong shape for its bytes
+        {**good, "dtype": "nonsense"},                  # unknown dtype
+        {**good, "dtype": "<c16"},                      # a dtype that is not real numbers
+        {**good, "__ndarray__": "not base64!"},
+        {"__ndarray__": 5, "dtype": [], "shape": "x"},  # wrong types everywhere
+        {"__tuple__": 5}, {"__dict__": [[1]]}, {"__dict__": 3},
+        functools.reduce(lambda v, _: [v], range(5000), 1.0),  # nested far too deep
+    ]
+    for value in forged:
+        assert isinstance(decode(value), Unreadable), value
+    for raw in [None, "text", 3.5, {"__observed__": "x"}, {"__observed__": [1]}, {"__raised__": [1, 2, 3]}, {}]:
+        assert isinstance(decode_observation(raw), Raised), raw
+    case = hidden.CHECKS["sigmoid"][0]
+    expected = case.observe(hidden.REFERENCES["sigmoid"])
+    for value in forged:
+        message = judge_case(case, (decode(value), {}), expected, "sigmoid [x]", "result")
+        assert message and message.startswith("sigmoid [x]"), message
+    verdict = JudgeHiddenTests()._judge("a01_rnn_forward", "sigmoid", {"function": "sigmoid", "outputs": {"a": 1}})
+    assert verdict["failed"] and "did not run to completion" in verdict["text"]
+    deep = json.dumps({"data": {"x": functools.reduce(lambda v, _: [v], range(500), 1)}}).encode()
+    assert "nested more than" in bounded_unpacker(deep)["data"]["text/plain"]
+    assert bounded_unpacker(b'{"a": [1, {"b": 2}]}') == {"a": [1, {"b": 2}]}
+
+
+def test_the_shim_reports_each_case_on_its_own():
+    """A function that raises on one case still has its other cases judged (partial credit needs them)."""
+    import pickle
+
+    from autograder.hidden import a01_rnn_forward as hidden
+    from autograder.verdicts import JudgeHiddenTests, decode_observation
+
+    module = shim()
+    module._cases = pickle.loads(pickle.dumps({"a01_rnn_forward": hidden.CHECKS}))
+    sent = []
+    import IPython.display
+
+    original = IPython.display.display
+    IPython.display.display = lambda obj, raw=False: sent.append(obj)
+    try:
+        def sigmoid(x):
+            if np.ndim(x) == 1 and x.dtype == np.float32:
+                raise ValueError("no float32 here")
+            return hidden.REFERENCES["sigmoid"](x)
+        module.__getattr__("a01_rnn_forward").check("sigmoid", sigmoid)
+    finally:
+        IPython.display.display = original
+    outputs = json.loads(json.dumps(sent[0][module.MIME_TYPE]["outputs"]))
+    assert [type(decode_observation(o)).__name__ for o in outputs] == ["tuple", "tuple", "tuple", "Raised"]
+    verdict = JudgeHiddenTests()._judge("a01_rnn_forward", "sigmoid", {"function": "sigmoid", "outputs": outputs})
+    assert [c["passed"] for c in verdict["cases"]] == [True, True, True, False]
+    assert "ValueError: no float32 here" in verdict["cases"][3]["message"]
+
+
+@pytest.mark.parametrize("partial", [True, False])
+def test_a_cell_scores_the_passed_fraction_or_all_or_nothing(partial, monkeypatch):
+    """nbgrader's own scoring of the judged cell: points x passed cases / cases, or 0 without partial credit."""
+    from nbformat import NotebookNode
+    from nbgrader.utils import determine_grade
+
+    from autograder.hidden import a01_rnn_forward as hidden
+    from autograder.hidden.a01_rnn_forward_mistakes import naive_sigmoid
+    from autograder.verdicts import JudgeHiddenTests
+
+    module = shim()
+    outputs = []
+    for case in hidden.CHECKS["sigmoid"]:
+        with np.errstate(over="raise", invalid="raise", divide="raise") if case.strict_fp else np.errstate():
+            try:
+                result, inputs = case.observe(naive_sigmoid)
+                outputs.append({"__observed__": [module.encode(result), module.encode(inputs)]})
+            except FloatingPointError as error:
+                outputs.append({"__raised__": ["FloatingPointError", str(error)]})
+    emission = {"assignment": "a01_rnn_forward", "function": "sigmoid", "outputs": outputs}
+    cell = NotebookNode(cell_type="code", execution_count=1, source=(
+        '### BEGIN HIDDEN TESTS\nfrom autograder.hidden import a01_rnn_forward as hidden\n'
+        'hidden.check("sigmoid", sigmoid)\n### END HIDDEN TESTS\nassert sigmoid(0) == 0.5'),
+        metadata={"nbgrader": {"grade": True, "solution": False, "points": 2, "grade_id": "test_sigmoid"}},
+        outputs=[NotebookNode(output_type="display_data", metadata={}, data={MIME_TYPE: emission}),
+                 NotebookNode(output_type="execute_result", execution_count=1, metadata={},
+                              data={"text/plain": "2.0"})])  # a number the student's code left: no credit
+    monkeypatch.setattr(JudgeHiddenTests, "_partial_credit", lambda self, assignment: partial)
+    judged, _ = JudgeHiddenTests().preprocess_cell(cell, {}, 0)
+    score, points = determine_grade(judged)
+    assert points == 2 and score == (pytest.approx(2 * 3 / 4) if partial else 0)
+    text = "".join(o.get("data", {}).get("text/plain", "") for o in judged.outputs)
+    assert "FAIL  large pre-activations" in text and "naive formula (overflows)" in text
