@@ -25,6 +25,13 @@ def step_backward_with(derivative=None, dx=None, dh_prev=None, dW_xh=None, dW_hh
     return backward
 
 
+def step_backward_in_place(dh_next, cache):
+    da = dh_next
+    da *= ref.activation_derivative(cache)  # da is dh_next: the caller's gradient is overwritten
+    c = cache
+    return da @ c["W_xh"], da @ c["W_hh"], da.T @ c["x_t"], da.T @ c["h_prev"], da.sum(axis=0)
+
+
 def tanh_derivative_always(c):
     return 1 - c["h_next"] ** 2
 
@@ -229,6 +236,7 @@ MUTANTS = {
         "dW_xh from h_prev instead of x_t": step_backward_with(dW_xh=lambda da, c: (da.T @ c["h_prev"])[:, :c["x_t"].shape[1]]),
         "db_h averaged over the batch": step_backward_with(db=lambda da, c: da.mean(axis=0)),
         "db_h not summed over the batch": step_backward_with(db=lambda da, c: da),
+        "scales dh_next in place": step_backward_in_place,
     },
     "rnn_backward": {
         "shared-weight gradients not accumulated (last step processed only)": bptt_with(accumulate=False),
@@ -310,6 +318,9 @@ NOTES = {
                                              "dW_xh = da^T x_t."),
         "db_h averaged over the batch": (BPTT, "Your db_h is the mean over the batch; the loss sums over the "
                                          "batch, so db_h = da.sum(axis=0)."),
+        "scales dh_next in place": (BPTT, "Your da is dh_next itself, multiplied in place (da = dh_next; da *= ...): "
+                                    "the caller's upstream gradient is overwritten, and BPTT, which still needs it, "
+                                    "breaks. Write da = dh_next * (1 - h^2)."),
         "db_h not summed over the batch": (BPTT, "Your db_h has shape (N, H): sum it over the batch axis, "
                                            "da.sum(axis=0), since the one bias serves every example."),
     },

@@ -217,6 +217,16 @@ def backward_missing_key(dh_next, cache):
     return dx, dh_prev, {k: v for k, v in grads.items() if k != "b_hn"}
 
 
+def forward_updating_h0_in_place(x, h0, params, reset="after"):
+    h_t, states = h0, []
+    for t in range(x.shape[1]):
+        new = ref.gru_step(x[:, t], h_t, params, reset)
+        h_t *= 0  # h_t is h0 on the first step: the caller's initial state is overwritten
+        h_t += new
+        states.append(h_t.copy())
+    return np.stack(states, axis=1)
+
+
 def loader_returning_tensors(state_dict):
     """Right values, but torch tensors where the numpy GRU needs arrays."""
     import torch
@@ -284,6 +294,7 @@ MUTANTS = {
         "time-major loop": forward_time_major,
         "returns h0..h_{T-1} instead of h1..h_T": forward_including_h0,
         "returns only the last state": lambda *a, **k: ref.gru_forward(*a, **k)[:, -1],
+        "updates h0 in place": forward_updating_h0_in_place,
         "reset argument not passed on (always after)": lambda x, h0, p, reset="after": ref.gru_forward(x, h0, p),
         "z on the wrong side": forward_with(step_with(combine=lambda z, n, h: (1 - z) * h + z * n)),
         "reset and update gates swapped": rz_swapped(ref.gru_forward),
@@ -396,6 +407,8 @@ NOTES = {
         "time-major loop": (FINAL, "Your loop walks axis 0; x is batch-first (N, T, D)."),
         "returns h0..h_{T-1} instead of h1..h_T": (FINAL, "Your result starts with h0; return h_1 ... h_T."),
         "returns only the last state": (FINAL, "Your function returns only h_T; it returns every state."),
+        "updates h0 in place": (FINAL, "Your loop starts with h_t = h0 and then updates h_t in place (h_t *= ..., "
+                                "h_t += ...), which overwrites the caller's h0. Assign a new array each step."),
         "reset argument not passed on (always after)": (CONV, "Your loop does not pass reset on to gru_step."),
         "z on the wrong side": (CONV, f"Your step weights the wrong side with z: {INTERP}."),
         "reset and update gates swapped": (FINAL, "Your step uses the reset gate where the update gate belongs."),
