@@ -136,3 +136,66 @@ def catalogue_of(mutants, notes):
     return {function: [Mistake(name, fn, notes[function][name][1], notes[function][name][0])
                        for name, fn in named.items()]
             for function, named in mutants.items()}
+
+
+# ---------------------------------------------------------------------------------------- student's check
+SELFCHECK_TAG = "gatebygate-selfcheck-diagnosis"
+SELFCHECK_CASES = ".selfcheck-cases.pkl"
+
+
+def add_selfcheck_probe(notebook, path, workdir):
+    """For `python -m autograder check`: append to the copy being run a cell that sends the student's functions'
+    outputs on the hidden cases out of the kernel, as grading does (the cases go into the run's own folder).
+
+    Nothing of it reaches the student but, after the run, the name of a known mistake that agrees with their
+    outputs on every case (selfcheck_hints): no case's verdict, and no expected value. Returns the
+    assignment, or None for a notebook that is not a known assignment with a catalogue.
+    """
+    import nbformat
+
+    from . import sandbox
+    from .assignments import list_assignments
+    from .verdicts import write_cases_file
+
+    assignment = os.path.splitext(os.path.basename(path))[0]
+    if assignment not in list_assignments():
+        return None
+    module = importlib.import_module(f"autograder.hidden.{assignment}")
+    if not catalogue(module):
+        return None
+    write_cases_file(assignment, os.path.join(workdir, SELFCHECK_CASES))
+    os.chmod(os.path.join(workdir, SELFCHECK_CASES), 0o644)
+    shim = os.path.join(sandbox.SHIM_DIR, "autograder", "hidden", "__init__.py")
+    source = (f"import importlib.util as _util, os as _os\n"
+              f"_os.environ['AUTOGRADER_CASES'] = _os.path.abspath({SELFCHECK_CASES!r})\n"
+              f"_spec = _util.spec_from_file_location('_gatebygate_probe', {shim!r})\n"
+              f"_probe = _util.module_from_spec(_spec)\n_spec.loader.exec_module(_probe)\n"
+              f"for _name in {list(module.CHECKS)!r}:\n"
+              f"    if callable(globals().get(_name)):\n"
+              f"        try:\n            _probe.__getattr__({assignment!r}).check(_name, globals()[_name])\n"
+              f"        except Exception:\n            pass\n")
+    notebook.cells.append(nbformat.v4.new_code_cell(source, metadata={"tags": [SELFCHECK_TAG]}))
+    return assignment
+
+
+def selfcheck_hints(notebook, assignment):
+    """{test cell grade_id: the known mistake's hint} from the probe cell's outputs, judged outside the kernel."""
+    from .verdicts import MIME_TYPE, JudgeHiddenTests
+
+    if assignment is None:
+        return {}
+    probe = next((c for c in notebook.cells if SELFCHECK_TAG in c.get("metadata", {}).get("tags", [])), None)
+    notebook.cells = [c for c in notebook.cells if c is not probe]
+    if probe is None:
+        return {}
+    judge, hints = JudgeHiddenTests(), {}
+    for output in probe.get("outputs", []):
+        emission = output.get("data", {}).get(MIME_TYPE) if output.get("output_type") == "display_data" else None
+        function = emission.get("function") if isinstance(emission, dict) else None
+        if function not in judge._cases(assignment):
+            continue
+        verdict = judge._judge(assignment, function, emission)
+        if verdict["failed"] and verdict["mistakes"]:
+            mistake = next(m for m in catalogue(assignment)[function] if m.name == verdict["mistakes"][0]["name"])
+            hints[f"test_{function}"] = f"{function}: {mistake.hint()}"
+    return hints

@@ -12,7 +12,7 @@ import tempfile
 
 import nbformat
 
-from . import sandbox
+from . import diagnosis, sandbox
 from .assignments import CourseError
 from .nbgrader_config import CELL_TIMEOUT
 from .safe_files import Refused, copy_tree, read_regular
@@ -50,16 +50,20 @@ def check_notebook(path, use_sandbox=True, cell_timeout=CELL_TIMEOUT, limits=Non
         os.chmod(scratch, 0o755)
         workdir = os.path.join(scratch, "notebook")
         copy_tree(os.path.dirname(os.path.abspath(path)), workdir, MAX_NOTEBOOK_BYTES, MAX_FOLDER_BYTES)
+        assignment = diagnosis.add_selfcheck_probe(notebook, path, workdir)  # known mistakes, named after the run
         if use_sandbox:
             _run_in_sandbox(notebook, scratch, workdir, cell_timeout, limits)
         else:
             _client(notebook, workdir, cell_timeout, "python3").execute()
+    hints = diagnosis.selfcheck_hints(notebook, assignment)
     results = []
     for cell in notebook.cells:
         meta = cell.metadata.get("nbgrader", {})
         if cell.cell_type == "code" and meta.get("grade"):
             errors = [o for o in cell.get("outputs", []) if o.output_type == "error"]
             message = f"{errors[0].ename}: {errors[0].evalue}" if errors else ""
+            if errors and meta.get("grade_id") in hints:
+                message += f"\n      {hints[meta['grade_id']]}"
             results.append((meta.get("grade_id", "?"), not errors, message))
     return results
 
