@@ -35,7 +35,10 @@ setup: $(VENV)/.installed
 	@echo "Set up. Next: source $(VENV)/bin/activate && jupyter lab exercises/a01_rnn_forward/a01_rnn_forward.ipynb"
 
 ## make book: build the website into _build/html, executing every chapter (cached between builds).
+## Chapters not in the cache are first executed two at a time (book/_ext/prefill_cache.py); the build then
+## finds them all cached.
 book: $(VENV)/.installed
+	$(BIN)/python book/_ext/prefill_cache.py
 	$(BIN)/jupyter-book build . --warningiserror --keep-going
 
 ## make test: the whole pytest suite but the browser test of the site (that is make test-site).

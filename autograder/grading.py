@@ -314,6 +314,7 @@ def make_template(assignment, template_dir, options):
 
     shutil.rmtree(template_dir, ignore_errors=True)
     os.makedirs(template_dir)
+    _stamped_gradebook(template["gradebook"])
     config = course_config(work_directory=template_dir, release_directory=os.path.join(template_dir, "release"),
                            cell_timeout=options.cell_timeout)
     result = NbGraderAPI(config=config).generate_assignment(assignment, force=True)
@@ -326,6 +327,28 @@ def make_template(assignment, template_dir, options):
     os.chmod(template["cases"], 0o644)
     _write_atomically(stamp, json.dumps(template, indent=1))
     return template
+
+
+def _stamped_gradebook(path):
+    """Start a new gradebook as nbgrader does, but for the one step it does in a subprocess.
+
+    nbgrader's Gradebook() stamps a new database with the alembic revision of its schema, which it learns by
+    running the `alembic heads` command: a Python start-up and alembic's imports, more than half of recording
+    an assignment. Here the same revision comes from alembic's own API, in this process; given a database that
+    already has that stamp, nbgrader creates its tables around it and runs nothing.
+    """
+    import sqlite3
+
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+    from nbgrader.dbutil import ALEMBIC_DIR
+
+    config = Config()
+    config.set_main_option("script_location", ALEMBIC_DIR)
+    head = ScriptDirectory.from_config(config).get_current_head()
+    with contextlib.closing(sqlite3.connect(path)) as db, db:
+        db.execute("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)")
+        db.execute("INSERT INTO alembic_version (version_num) VALUES (?)", (head,))
 
 
 def _assignment_fingerprint(assignment, options):

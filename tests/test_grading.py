@@ -77,3 +77,23 @@ def test_bad_instructor_input_is_one_clear_line(args, message):
     result = subprocess.run([sys.executable, "-m", "autograder", *args], cwd=REPO_ROOT, capture_output=True, text=True)
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and message in result.stderr, result.stderr
+
+
+def test_a_stamped_gradebook_is_the_one_nbgrader_makes(tmp_path):
+    """The template gradebook is begun in-process; nbgrader's own would ask `alembic heads` in a subprocess."""
+    import sqlite3
+
+    from nbgrader.api import Gradebook
+
+    from autograder.grading import _stamped_gradebook
+
+    ours, theirs = tmp_path / "ours.db", tmp_path / "theirs.db"
+    _stamped_gradebook(str(ours))
+    Gradebook(f"sqlite:///{ours}").close()
+    Gradebook(f"sqlite:///{theirs}").close()  # runs alembic: conftest puts the venv's bin/ on PATH
+
+    def schema_and_stamp(path):
+        with sqlite3.connect(path) as db:
+            return (sorted(db.execute("SELECT type, name, sql FROM sqlite_master").fetchall()),
+                    db.execute("SELECT version_num FROM alembic_version").fetchall())
+    assert schema_and_stamp(ours) == schema_and_stamp(theirs)
