@@ -153,6 +153,10 @@ def test_the_class_report_counts_what_happened(graded_a01):
     page = (out / "report.html").read_text()
     assert page.count('src="data:image/png;base64,') == 2 and "http" not in page.replace("http-equiv", "")
     assert all(m["message"] for m in numbers["mistakes"])
+    assert len(numbers["slowest"]) == min(10, len(rows)) and all(t["seconds"] > 0 for t in numbers["slowest"])
+    with open(out / "cases.csv", newline="") as handle:
+        cases = list(csv.DictReader(handle))
+    assert len(cases) == sum(len(t["cases"]) for r in rows.values() for t in r.tests)
 
 
 def test_exports_round_trip_against_a_canvas_roster(graded_a01, tmp_path):
