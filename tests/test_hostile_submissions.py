@@ -189,6 +189,11 @@ def graded(tmp_path_factory, loopback_server):
         "fills_its_folder": solved_with("sigmoid", prefix=FILL % "fill"),
         # nbgrader's own marker text, in a student's string and comment, is only text.
         "writes_markers": solved_with("sigmoid", prefix=MARKERS),
+        "finds_writable_places": solved_with("sigmoid", prefix=(
+            "import os\nwritable = []\nfor top, folders, _ in os.walk('/'):\n"
+            "    folders[:] = [f for f in folders if os.path.join(top, f) not in ('/proc', '/sys')]\n"
+            "    if os.access(top, os.W_OK):\n        writable.append(top)\n"
+            "print('WRITABLE', sorted(writable), 'CWD', os.getcwd())")),
         "links_beside_the_notebook": solved_with("sigmoid", prefix=(
             "import os\nprint('BESIDE', sorted(os.listdir('.')))")),
         # Korean names, spaces and e-mail addresses are ids as LMS exports write them.
@@ -330,6 +335,7 @@ EXPECTED = {  # student: (status, score or (low, high) range)
     "fills_its_folder": ("ok", FULL),
     "writes_markers": ("ok", FULL),
     "links_beside_the_notebook": ("ok", FULL),
+    "finds_writable_places": ("ok", FULL),
     "김민준": ("ok", FULL),
     "Kim Minjun": ("ok", FULL),
     "minjun.kim@uni.example": ("ok", FULL),
@@ -448,6 +454,18 @@ def test_every_writable_place_has_a_size(graded, student, limit):
     text = printed(root, student)
     assert "STOPPED OSError" in text, text
     assert int(text.split("WRITTEN MB")[1].split()[0]) * MiB <= limit, text
+
+
+def test_the_only_writable_places_are_the_sized_ones(graded):
+    rows, root = graded
+    text = printed(root, "finds_writable_places")
+    writable = ast.literal_eval(text.split("WRITABLE ")[1].split(" CWD ")[0])
+    cwd = text.split(" CWD ")[1].split()[0]
+    sockets = os.path.join(str(root / "out" / "work" / "finds_writable_places"), "sockets")
+    places = ["/tmp", cwd, sockets]
+    assert set(places) <= set(writable), writable
+    outside = [w for w in writable if not any(w == p or w.startswith(p + "/") for p in places)]
+    assert not outside, f"writable outside the sized tmpfs: {outside}"
 
 
 def test_nothing_a_kernel_wrote_stays_on_the_graders_disk(graded):
