@@ -44,7 +44,7 @@ def course_config(root=REPO_ROOT, work_directory=WORK_DIRECTORY, release_directo
     # A test cell that a student deleted, or whose metadata they stripped, is put back from the gradebook.
     c.OverwriteCells.add_missing_cells = True
     c.Execute.timeout = cell_timeout
-    c.DeadlineExecute.notebook_timeout = notebook_timeout
+    c.GradingExecute.notebook_timeout = notebook_timeout
     # Once the last cell has run, nothing in the kernel is worth a graceful exit: kill it at once.
     c.Execute.shutdown_kernel = "immediate"
     c.AsyncKernelManager.client_class = "autograder.kernel_client.PromptKernelClient"
@@ -59,7 +59,7 @@ def course_config(root=REPO_ROOT, work_directory=WORK_DIRECTORY, release_directo
     # CheckCellMetadata; the metadata it checks was already checked before execution (sanitize_preprocessors)
     # and nothing since changes it, so that pass (0.05 s of the grader's 0.7 s per a01 student) is left out.
     c.Autograde.autograde_preprocessors = [
-        "autograder.preprocessors.DeadlineExecute",
+        "autograder.preprocessors.GradingExecute",
         "autograder.verdicts.JudgeHiddenTests",
         "autograder.verdicts.CapOutputs",
         "nbgrader.preprocessors.IgnorePattern",
@@ -74,6 +74,9 @@ def course_config(root=REPO_ROOT, work_directory=WORK_DIRECTORY, release_directo
         "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
     ]
     c.ClearHiddenTests.enforce_metadata = False
+    # A feedback page shows what the student's code displayed, to the student and to the instructor who opens
+    # it: HTML and SVG outputs are sanitised (no scripts, no event handlers), as nbconvert does on request.
+    c.HTMLExporter.sanitize_html = True
     return c
 
 

@@ -1,8 +1,11 @@
-"""Two nbgrader preprocessors that stop student text and student time from deciding how grading ends.
+"""Two nbgrader preprocessors that stop student text, output and time from deciding how grading ends.
 
-DeadlineExecute is nbgrader's Execute with a wall-clock limit for the whole notebook, besides the per-cell
-timeout. Without one, twenty cells that each sleep just under the cell timeout hold a grading worker for
-twenty minutes, and every student after them waits.
+GradingExecute is nbgrader's Execute with two changes:
+  * a wall-clock limit for the whole notebook, besides the per-cell timeout. Without one, twenty cells that
+    each sleep just under the cell timeout hold a grading worker for twenty minutes, and every student after
+    them waits;
+  * an output nbformat cannot store (a display whose text is a number, say, which a kernel will send if asked)
+    is replaced by a note saying so. nbclient would raise, and nbgrader drop the whole notebook.
 
 ClearReleasedHiddenTests is nbgrader's ClearHiddenTests applied to test cells only. Their source is the
 instructor's (nbgrader restores it from the gradebook before execution); any other cell is the student's,
@@ -13,13 +16,14 @@ import math
 import time
 
 from nbformat import NotebookNode
+from nbformat.validator import NotebookValidationError
 from nbgrader.preprocessors import ClearHiddenTests, Execute
 from traitlets import Integer
 
 NOT_RUN = "NotebookTimeLimit"
 
 
-class DeadlineExecute(Execute):
+class GradingExecute(Execute):
     notebook_timeout = Integer(0, help="Seconds all cells together may run (0: no limit).").tag(config=True)
 
     def preprocess(self, nb, resources=None, km=None):
@@ -47,6 +51,16 @@ class DeadlineExecute(Execute):
                     if output.output_type == "error" and output.ename == "CellTimeoutError":
                         output.evalue = (f"interrupted: the notebook reached its {self.notebook_timeout} s "
                                          f"wall-clock limit during this cell")
+
+
+    def process_message(self, msg, cell, cell_index):
+        try:
+            return super().process_message(msg, cell, cell_index)
+        except NotebookValidationError:
+            note = NotebookNode(output_type="stream", name="stdout",
+                                text=f"(a {msg.get('msg_type', 'message')} the notebook cannot store was left out)\n")
+            cell.outputs.append(note)
+            return note
 
 
 class ClearReleasedHiddenTests(ClearHiddenTests):

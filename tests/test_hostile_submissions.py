@@ -194,6 +194,13 @@ def graded(tmp_path_factory, loopback_server):
             "    folders[:] = [f for f in folders if os.path.join(top, f) not in ('/proc', '/sys')]\n"
             "    if os.access(top, os.W_OK):\n        writable.append(top)\n"
             "print('WRITABLE', sorted(writable), 'CWD', os.getcwd())")),
+        # A kernel sends whatever display data it is asked to: some of it nbformat cannot store, some is a script.
+        "displays_what_nbformat_cannot_store": solved_with("sigmoid", prefix=(
+            "from IPython.display import display\n"
+            "display({'text/plain': 123, 'image/png': 45, 'application/json': [1, {'a': None}]}, raw=True)")),
+        "displays_a_script": solved_with("sigmoid", prefix=(
+            "from IPython.display import HTML, display\n"
+            "display(HTML('<script>alert(\"owned\")</script><img src=x onerror=alert(2)>'))")),
         "links_beside_the_notebook": solved_with("sigmoid", prefix=(
             "import os\nprint('BESIDE', sorted(os.listdir('.')))")),
         # Korean names, spaces and e-mail addresses are ids as LMS exports write them.
@@ -336,6 +343,8 @@ EXPECTED = {  # student: (status, score or (low, high) range)
     "writes_markers": ("ok", FULL),
     "links_beside_the_notebook": ("ok", FULL),
     "finds_writable_places": ("ok", FULL),
+    "displays_what_nbformat_cannot_store": ("ok", FULL),
+    "displays_a_script": ("ok", FULL),
     "김민준": ("ok", FULL),
     "Kim Minjun": ("ok", FULL),
     "minjun.kim@uni.example": ("ok", FULL),
@@ -541,3 +550,11 @@ def test_the_latest_of_several_attempts_is_graded_and_named(graded_zip):
     assert (row.status, row.score) == ("ok", FULL), row
     assert "graded s003_a01_rnn_forward (1).ipynb" in row.detail
     assert "set aside the earlier s003_a01_rnn_forward.ipynb" in row.detail
+
+
+def test_feedback_pages_run_no_script_a_student_displayed(graded):
+    rows, root = graded
+    page = (root / "out" / "feedback" / "displays_a_script" / (ASSIGNMENT + ".html")).read_text(encoding="utf-8")
+    assert '<script>alert("owned")' not in page and "<img src=x onerror" not in page
+    kept = autograded(root, "displays_what_nbformat_cannot_store")
+    assert any("cannot store was left out" in o.get("text", "") for c in kept.cells for o in c.get("outputs", []))
