@@ -436,10 +436,10 @@ def _folder_hash(folder):
     return "a symbolic link" if os.path.islink(folder) else tree_hash(folder)
 
 
-def _files_hash(paths, relative_to=None):
+def _files_hash(paths):
     digest = hashlib.sha256()
     for path in paths:
-        digest.update(os.path.relpath(path, relative_to or "/").encode())
+        digest.update(os.path.relpath(path, "/").encode())
         if os.path.isfile(path):
             with open(path, "rb") as handle:
                 digest.update(handle.read())

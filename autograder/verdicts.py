@@ -280,7 +280,7 @@ def bounded_unpacker(data):
         value = json_unpacker(data)
     except (RecursionError, ValueError):
         return _cut()
-    stack, depth_of = [(value, 1)], 0
+    stack = [(value, 1)]
     while stack:
         item, depth = stack.pop()
         if depth > MAX_MESSAGE_DEPTH:

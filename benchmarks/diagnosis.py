@@ -24,7 +24,6 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tests"))
 
 from autograder import diagnosis  # noqa: E402
-from autograder.grading import GradingOptions, grade_class  # noqa: E402
 from autograder.verdicts import JudgeHiddenTests  # noqa: E402
 
 

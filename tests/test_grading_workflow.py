@@ -9,7 +9,7 @@ import pytest
 
 from autograder import sandbox
 from autograder.assignments import CourseError
-from autograder.grading import GradingOptions, grade_class
+from autograder.grading import grade_class
 from autograder.selfcheck import check_notebook
 from autograder.submissions import unpack_lms_zip
 from autograder.testing import exercise_notebook, set_answer, solved_exercise

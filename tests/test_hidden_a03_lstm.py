@@ -5,7 +5,6 @@ import torch
 
 from autograder.hidden import a03_lstm as hidden
 from autograder.reference import lstm as ref
-from autograder.reference.activations import sigmoid, tanh
 
 from diagnosis_tests import diagnosis_tests
 from mutation import mutation_tests
