@@ -148,17 +148,20 @@ def catalogue_of(mutants, notes):
 
 # ---------------------------------------------------------------------------------------- student's check
 SELFCHECK_TAG = "gatebygate-selfcheck-diagnosis"
-SELFCHECK_CASES = ".selfcheck-cases.pkl"
 
 
-def add_selfcheck_probe(notebook, path, workdir):
-    """For `python -m autograder check`: append to the copy being run a cell that sends the student's functions'
-    outputs on the hidden cases out of the kernel, as grading does (the cases go into the run's own folder).
+def add_selfcheck_probe(notebook, path):
+    """For `python -m autograder check`, after a visible test failed: append to the copy being run a cell that
+    sends the student's functions' outputs on the hidden cases out of the kernel, as grading does. The cases
+    travel inside the cell (the sandbox's working folder is a copy made when the kernel started).
 
     Nothing of it reaches the student but, after the run, the name of a known mistake that agrees with their
-    outputs on every case (selfcheck_hints): no case's verdict, and no expected value. Returns the
-    assignment, or None for a notebook that is not a known assignment with a catalogue.
+    outputs on every case (selfcheck_hints): no case's verdict, and no expected value. Returns (the
+    assignment, the cell), or (None, None) for a notebook that is not a known assignment with a catalogue.
     """
+    import base64
+    import tempfile
+
     import nbformat
 
     from . import sandbox
@@ -167,31 +170,36 @@ def add_selfcheck_probe(notebook, path, workdir):
 
     assignment = os.path.splitext(os.path.basename(path))[0]
     if assignment not in list_assignments():
-        return None
+        return None, None
     module = importlib.import_module(f"autograder.hidden.{assignment}")
     if not catalogue(module):
-        return None
-    write_cases_file(assignment, os.path.join(workdir, SELFCHECK_CASES))
-    os.chmod(os.path.join(workdir, SELFCHECK_CASES), 0o644)
+        return None, None
+    with tempfile.TemporaryDirectory() as scratch:
+        write_cases_file(assignment, os.path.join(scratch, "cases.pkl"))
+        with open(os.path.join(scratch, "cases.pkl"), "rb") as handle:
+            cases = base64.b64encode(handle.read()).decode("ascii")
     shim = os.path.join(sandbox.SHIM_DIR, "autograder", "hidden", "__init__.py")
-    source = (f"import importlib.util as _util, os as _os\n"
-              f"_os.environ['AUTOGRADER_CASES'] = _os.path.abspath({SELFCHECK_CASES!r})\n"
+    source = (f"import base64 as _b64, importlib.util as _util, os as _os, tempfile as _tf\n"
+              f"_cases = _os.path.join(_tf.mkdtemp(), 'cases.pkl')\n"
+              f"with open(_cases, 'wb') as _handle:\n    _handle.write(_b64.b64decode({cases!r}))\n"
+              f"_os.environ['AUTOGRADER_CASES'] = _cases\n"
               f"_spec = _util.spec_from_file_location('_gatebygate_probe', {shim!r})\n"
               f"_probe = _util.module_from_spec(_spec)\n_spec.loader.exec_module(_probe)\n"
               f"for _name in {list(module.CHECKS)!r}:\n"
               f"    if callable(globals().get(_name)):\n"
               f"        try:\n            _probe.__getattr__({assignment!r}).check(_name, globals()[_name])\n"
               f"        except Exception:\n            pass\n")
-    notebook.cells.append(nbformat.v4.new_code_cell(source, metadata={"tags": [SELFCHECK_TAG]}))
-    return assignment
+    cell = nbformat.v4.new_code_cell(source, metadata={"tags": [SELFCHECK_TAG]})
+    notebook.cells.append(cell)
+    return assignment, cell
 
 
 def selfcheck_hints(notebook, assignment):
     """{test cell grade_id: the known mistake's hint} from the probe cell's outputs, judged outside the kernel."""
-    from .verdicts import MIME_TYPE, JudgeHiddenTests
-
     if assignment is None:
         return {}
+    from .verdicts import MIME_TYPE, JudgeHiddenTests  # nbgrader's preprocessors: paid only when diagnosing
+
     probe = next((c for c in notebook.cells if SELFCHECK_TAG in c.get("metadata", {}).get("tags", [])), None)
     notebook.cells = [c for c in notebook.cells if c is not probe]
     if probe is None:

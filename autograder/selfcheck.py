@@ -50,25 +50,23 @@ def check_notebook(path, use_sandbox=True, cell_timeout=CELL_TIMEOUT, limits=Non
         os.chmod(scratch, 0o755)
         workdir = os.path.join(scratch, "notebook")
         copy_tree(os.path.dirname(os.path.abspath(path)), workdir, MAX_NOTEBOOK_BYTES, MAX_FOLDER_BYTES)
-        assignment = diagnosis.add_selfcheck_probe(notebook, path, workdir)  # known mistakes, named after the run
         if use_sandbox:
-            _run_in_sandbox(notebook, scratch, workdir, cell_timeout, limits)
+            assignment = _run_in_sandbox(notebook, path, scratch, workdir, cell_timeout, limits)
         else:
-            _client(notebook, workdir, cell_timeout, "python3").execute()
-    hints = diagnosis.selfcheck_hints(notebook, assignment)
+            assignment = _execute(_client(notebook, workdir, cell_timeout, "python3"), notebook, path)
     results = []
     for cell in notebook.cells:
         meta = cell.metadata.get("nbgrader", {})
         if cell.cell_type == "code" and meta.get("grade"):
             errors = [o for o in cell.get("outputs", []) if o.output_type == "error"]
             message = f"{errors[0].ename}: {errors[0].evalue}" if errors else ""
-            if errors and meta.get("grade_id") in hints:
-                message += f"\n      {hints[meta['grade_id']]}"
             results.append((meta.get("grade_id", "?"), not errors, message))
-    return results
+    hints = diagnosis.selfcheck_hints(notebook, assignment)
+    return [(cell, passed, message + (f"\n      {hints[cell]}" if not passed and cell in hints else ""))
+            for cell, passed, message in results]
 
 
-def _run_in_sandbox(notebook, scratch, workdir, cell_timeout, limits):
+def _run_in_sandbox(notebook, path, scratch, workdir, cell_timeout, limits):
     # Started first: the zygote imports ipykernel (and torch) while this process imports nbclient.
     with KernelZygote(preloadable_imports(notebook), sandbox.environment(), wait=False) as zygote:
         jupyter_dir = os.path.join(scratch, "jupyter")
@@ -78,7 +76,27 @@ def _run_in_sandbox(notebook, scratch, workdir, cell_timeout, limits):
         # The launcher links scratch/sockets to the sockets' tmpfs inside the sandbox.
         client.km.transport, client.km.ip = "ipc", os.path.join(scratch, "sockets", "kernel")
         zygote.wait()
-        client.execute()
+        return _execute(client, notebook, path)
+
+
+def _execute(client, notebook, path):
+    """Run every cell; then, only if a test cell failed, a probe for naming the known mistake, in the same
+    kernel. A notebook that passes never pays for the hidden cases. Returns the probed assignment, or None."""
+    client.reset_execution_trackers()
+    with client.setup_kernel():
+        for index, cell in enumerate(list(notebook.cells)):
+            client.execute_cell(cell, index, execution_count=client.code_cells_executed + 1)
+        if not any(_failed(cell) for cell in notebook.cells):
+            return None
+        assignment, probe = diagnosis.add_selfcheck_probe(notebook, path)
+        if probe is not None:
+            client.execute_cell(probe, len(notebook.cells) - 1, execution_count=client.code_cells_executed + 1)
+        return assignment
+
+
+def _failed(cell):
+    return (cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("grade")
+            and any(o.output_type == "error" for o in cell.get("outputs", [])))
 
 
 def _client(notebook, workdir, cell_timeout, kernel_name):
