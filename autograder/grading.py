@@ -25,6 +25,7 @@ Design:
 """
 import contextlib
 import csv
+import filecmp
 import hashlib
 import json
 import multiprocessing
@@ -119,8 +120,9 @@ def grade_class(assignment, submissions, out=None, workers=None, options=None, u
 
     for row in rows:
         row.cases = case_summary(row.tests)
-    _write_csv(os.path.join(out, "grades.csv"), rows)
-    write_class_report(out, assignment, rows)  # report.html, report.json, cases.csv
+    changed = _write_csv(os.path.join(out, "grades.csv"), rows)
+    if changed or not os.path.isfile(os.path.join(out, "report.html")):  # plots cost more than the rest
+        write_class_report(out, assignment, rows)  # report.html, report.json, cases.csv
     return rows
 
 
@@ -447,13 +449,16 @@ def _files_hash(paths):
 
 
 def _write_csv(path, rows):
+    """Write grades.csv; return whether its content changed."""
     tmp = path + ".tmp"
-    with open(tmp, "w", newline="") as handle:
+    with open(tmp, "w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=CSV_COLUMNS, extrasaction="ignore")
         writer.writeheader()
         for row in rows:
             writer.writerow(asdict(row))
+    changed = not (os.path.isfile(path) and filecmp.cmp(tmp, path, shallow=False))
     os.replace(tmp, path)  # a crash mid-write never leaves a half-written grades.csv
+    return changed
 
 
 def _write_atomically(path, text):

@@ -58,6 +58,8 @@ def course_config(root=REPO_ROOT, work_directory=WORK_DIRECTORY, release_directo
     # the feedback page never shows hidden-test source. nbgrader's own list ends with a second
     # CheckCellMetadata; the metadata it checks was already checked before execution (sanitize_preprocessors)
     # and nothing since changes it, so that pass (0.05 s of the grader's 0.7 s per a01 student) is left out.
+    # So is its last, AssignLatePenalties: the course sets no due dates, so it could only ever record a
+    # penalty of 0, at 0.01 s of gradebook queries per student.
     c.Autograde.autograde_preprocessors = [
         "autograder.preprocessors.GradingExecute",
         "autograder.verdicts.JudgeHiddenTests",
@@ -66,7 +68,6 @@ def course_config(root=REPO_ROOT, work_directory=WORK_DIRECTORY, release_directo
         "nbconvert.preprocessors.ClearMetadataPreprocessor",
         "nbgrader.preprocessors.LimitOutput",
         "nbgrader.preprocessors.SaveAutoGrades",
-        "nbgrader.preprocessors.AssignLatePenalties",
     ]
     c.GenerateFeedback.preprocessors = [
         "autograder.preprocessors.ClearReleasedHiddenTests",

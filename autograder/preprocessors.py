@@ -26,6 +26,12 @@ NOT_RUN = "NotebookTimeLimit"
 class GradingExecute(Execute):
     notebook_timeout = Integer(0, help="Seconds all cells together may run (0: no limit).").tag(config=True)
 
+    def __init__(self, *args, **kwargs):
+        from .kernel_client import PromptKernelManager  # nbgrader's Execute would otherwise pick its own
+
+        kwargs.setdefault("kernel_manager_class", PromptKernelManager)
+        super().__init__(*args, **kwargs)
+
     def preprocess(self, nb, resources=None, km=None):
         self._deadline = None
         return super().preprocess(nb, resources, km)

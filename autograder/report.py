@@ -63,16 +63,13 @@ def case_summary(tests):
 # ------------------------------------------------------------------------------------------------- class
 def class_numbers(out, assignment, rows):
     """Everything the report shows, as plain data (also written as report.json)."""
-    import importlib
-
-    from . import diagnosis
-
     statuses = Counter(row.status for row in rows)
     scores = [row.score for row in rows]
     max_score = max((row.max_score for row in rows), default=0)
     function_students = defaultdict(lambda: [0, 0])  # function -> [students with every case passed, students]
     case_counts = defaultdict(lambda: [0, 0])        # (function, case) -> [passed, students]
     mistake_counts = Counter()
+    messages = {}  # (function, mistake) -> its message and link, as the student's result recorded them
     undiagnosed = Counter()
     for row in rows:
         per_function = defaultdict(list)
@@ -86,6 +83,7 @@ def class_numbers(out, assignment, rows):
                 counts[1] += 1
             for mistake in test.get("mistakes", []):
                 mistake_counts[(mistake["function"], mistake["name"])] += 1
+                messages.setdefault((mistake["function"], mistake["name"]), mistake)
             for function, results in in_this_cell.items():
                 per_function[function] += results
                 if not all(results) and function not in named:
@@ -93,16 +91,11 @@ def class_numbers(out, assignment, rows):
         for function, results in per_function.items():
             function_students[function][0] += all(results)
             function_students[function][1] += 1
-    try:
-        catalogue = diagnosis.catalogue(importlib.import_module(f"autograder.hidden.{assignment}"))
-    except ImportError:
-        catalogue = {}
-    messages = {(f, m.name): m for f, ms in catalogue.items() for m in ms}
     mistakes = []
     for (function, name), count in mistake_counts.most_common():
-        known = messages.get((function, name))
+        known = messages[(function, name)]
         mistakes.append({"function": function, "mistake": name, "students": count,
-                         "message": known.message if known else "", "link": known.link if known else ""})
+                         "message": known.get("message", ""), "link": known.get("link", "")})
     return {
         "assignment": assignment,
         "students": len(rows),

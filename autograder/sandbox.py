@@ -155,13 +155,14 @@ def _ancestors(path):
     return result
 
 
-def _launch(settings_json, connection_file):
+def _launch(settings_json, connection_file, *kernel_arguments):
     """Kernel launcher (runs as the grader): build the sandbox, have the zygote fork the kernel into it, wait.
 
     The grader must use ipc transport, with KernelManager.ip in a folder that does not exist yet: the
     sockets live in a tmpfs inside the sandbox, and that folder becomes a link to it (through /proc/<pid>/root
     of the sandbox's first process), so the kernel can fill nothing on the grader's disk. The kernel's working
     folder, the current directory, is copied into a tmpfs of its own; the original is never written.
+    kernel_arguments: what the grader adds to the kernel's command line (nbgrader: an in-memory history).
     Exits when the kernel does; killing this process (as jupyter_client does) kills the whole sandbox.
     """
     settings = json.loads(settings_json)
@@ -198,7 +199,7 @@ def _launch(settings_json, connection_file):
     _link(inside + socket_dir, socket_dir)
     request = {"holder_pid": holder_pid, "connection_file": readable_copy, "workdir": workdir, "log": log,
                "env": environment(settings["env"]), "python_path": [SHIM_DIR], "uid": settings["uid"],
-               "limits": settings["limits"]}
+               "limits": settings["limits"], "arguments": list(kernel_arguments)}
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as zygote:
         zygote.connect(settings["zygote"])
         zygote.sendall(json.dumps(request).encode() + b"\n")
@@ -254,4 +255,4 @@ def _keep_tail(fd, size):
 
 
 if __name__ == "__main__":
-    _launch(*sys.argv[1:3])
+    _launch(*sys.argv[1:])

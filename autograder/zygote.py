@@ -201,7 +201,7 @@ def _become_kernel(request):
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     sys.path[:0] = [request["workdir"], *request["python_path"]]  # as `python -m ipykernel_launcher` there
     sys.dont_write_bytecode = True
-    sys.argv = ["ipykernel_launcher", "-f", request["connection_file"]]
+    sys.argv = ["ipykernel_launcher", "-f", request["connection_file"], *request.get("arguments", [])]
     from ipykernel import kernelapp
 
     kernelapp.launch_new_instance()
