@@ -25,6 +25,8 @@ from pathlib import Path
 
 import numpy as np
 import torch
+
+from chorales import Optimizer, clip_gradient_norm  # chapter 7's, the same rules here
 from torch import nn
 from torch.nn import functional as F
 
@@ -337,42 +339,10 @@ def detach(state):
     return tuple(s.detach() for s in state) if isinstance(state, tuple) else state.detach()
 
 
-class Adam:
-    """Adam with torch.optim's update rule and defaults (b1 = 0.9, b2 = 0.999, eps = 1e-8), written out:
-    creating a torch.optim optimizer imports torch._dynamo, which costs seconds of the page's budget."""
-
-    def __init__(self, params, lr: float = 2e-3, betas=(0.9, 0.999), eps: float = 1e-8):
-        self.params = [p for p in params if p.requires_grad]
-        self.lr, self.betas, self.eps, self.k = lr, betas, eps, 0
-        self.m = [torch.zeros_like(p) for p in self.params]
-        self.v = [torch.zeros_like(p) for p in self.params]
-
-    def zero_grad(self):
-        for p in self.params:
-            p.grad = None
-
-    @torch.no_grad()
-    def step(self):
-        self.k += 1
-        b1, b2 = self.betas
-        for p, m, v in zip(self.params, self.m, self.v):
-            if p.grad is None:
-                continue
-            m.mul_(b1).add_(p.grad, alpha=1 - b1)
-            v.mul_(b2).addcmul_(p.grad, p.grad, value=1 - b2)
-            denom = (v / (1 - b2 ** self.k)).sqrt_().add_(self.eps)
-            p.addcdiv_(m, denom, value=-self.lr / (1 - b1 ** self.k))
-
-
-def clip_gradient_norm(params, max_norm: float) -> float:
-    """Scale all gradients together by max_norm / norm when their joint norm exceeds max_norm (chapter 3).
-    Returns the norm before clipping."""
-    grads = [p.grad for p in params if p.grad is not None]
-    norm = torch.sqrt(sum((g * g).sum() for g in grads)).item()
-    if norm > max_norm:
-        for g in grads:
-            g.mul_(max_norm / (norm + 1e-6))
-    return norm
+def Adam(params, lr: float = 2e-3):
+    """Adam with torch.optim's update rule and defaults, written out: chapter 7's optimizer. Creating a
+    torch.optim optimizer imports torch._dynamo, which costs seconds of the page's budget."""
+    return Optimizer(params, "adam", lr=lr)
 
 
 @torch.no_grad()
