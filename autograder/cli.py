@@ -86,7 +86,7 @@ def _add_sandbox_options(parser, no_sandbox_help):
                         help=f"seconds one cell may run (default: {CELL_TIMEOUT})")
     parser.add_argument("--notebook-timeout", type=int, default=NOTEBOOK_TIMEOUT,
                         help="seconds all cells of a notebook together may run; cells after it are not run and "
-                             "fail (default: %(default)s, thirty times the slowest solution notebook)")
+                             "fail (default: %(default)s, a hundred times the slowest solution notebook)")
     parser.add_argument("--memory-gb", type=float, default=defaults.memory_bytes / 1024 ** 3,
                         help="address-space limit of a student's kernel, in GiB (default: %(default)g)")
     parser.add_argument("--cpu-seconds", type=int, default=defaults.cpu_seconds,
