@@ -1,8 +1,9 @@
 """`python -m autograder check NOTEBOOK`: a student runs their notebook's visible tests before submitting.
 
 Unlike `nbgrader validate`, it exits non-zero when a test fails, so it can gate a submission script.
-The notebook is run from a temporary copy; the original is never modified. It needs no nbgrader and no
-gradebook: only the notebook, a kernel, and the test cells' nbgrader metadata.
+The notebook is run from a temporary copy; the original is never modified. It needs no gradebook, and no
+nbgrader until a visible test fails: then the student's functions also run on the hidden cases, in the same
+kernel, so that a known mistake can be named (diagnosis.py), as the grader's feedback would name it.
 
 Where bubblewrap is installed, the notebook runs in the grading sandbox, as it will be graded. Where it is not
 (macOS, Windows, a laptop without it), it runs directly, as Jupyter would run it: it is the student's own code.
