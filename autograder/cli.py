@@ -31,6 +31,9 @@ def main(argv=None):
     grade.add_argument("--id-pattern", default=DEFAULT_ID_PATTERN,
                        help="for a .zip: regex with a (?P<student_id>...) group, matched against each path")
     grade.add_argument("--regrade", action="store_true", help="regrade students whose results are already saved")
+    grade.add_argument("--notebook-timeout", type=int, default=NOTEBOOK_TIMEOUT,
+                       help="seconds all cells of a notebook together may run; cells after it are not run and "
+                            "fail (default: %(default)s, a hundred times the slowest solution notebook)")
     grade.add_argument("--max-notebook-mb", type=float, default=MAX_NOTEBOOK_BYTES / MiB,
                        help="a larger notebook (or zip entry) is refused, not read (default: %(default)g)")
     grade.add_argument("--max-archive-mb", type=float, default=MAX_ARCHIVE_BYTES / MiB,
@@ -84,9 +87,6 @@ def _add_sandbox_options(parser, no_sandbox_help):
     defaults = Limits()
     parser.add_argument("--timeout", type=int, default=CELL_TIMEOUT,
                         help=f"seconds one cell may run (default: {CELL_TIMEOUT})")
-    parser.add_argument("--notebook-timeout", type=int, default=NOTEBOOK_TIMEOUT,
-                        help="seconds all cells of a notebook together may run; cells after it are not run and "
-                             "fail (default: %(default)s, a hundred times the slowest solution notebook)")
     parser.add_argument("--memory-gb", type=float, default=defaults.memory_bytes / 1024 ** 3,
                         help="address-space limit of a student's kernel, in GiB (default: %(default)g)")
     parser.add_argument("--cpu-seconds", type=int, default=defaults.cpu_seconds,
