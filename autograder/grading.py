@@ -174,6 +174,9 @@ def grade_student(assignment, student_id, student_dir, work, template, options, 
     except Exception as error:  # a grader bug must cost one row, not the batch
         row = GradeRow(student_id, assignment, 0.0, template["max_score"], "error",
                        _one_line(f"{type(error).__name__}: {error}"))
+    kernel_log = os.path.join(work, student_id, "kernel.log")
+    if row.status not in ("kernel died", "error") and os.path.isfile(kernel_log):
+        os.remove(kernel_log)  # what the kernel printed outside cells: kept only to explain a death
     os.makedirs(os.path.dirname(result_path), exist_ok=True)
     _write_atomically(result_path, json.dumps({"fingerprint": fingerprint, "row": asdict(row)}, indent=1))
     return row

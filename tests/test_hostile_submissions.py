@@ -485,6 +485,8 @@ def test_nothing_a_kernel_wrote_stays_on_the_graders_disk(graded):
     sizes = [os.path.getsize(f) for f in files if not os.path.islink(f)]
     assert max(sizes) < 8 * MiB and sum(sizes) < 200 * MiB, f"{max(sizes)} B in one file, {sum(sizes)} B in all"
     assert not [f for f in files if re.fullmatch(r"fill\d+", os.path.basename(f))], "a kernel's file outlived it"
+    logs = {os.path.basename(os.path.dirname(f)) for f in files if os.path.basename(f) == "kernel.log"}
+    assert logs == {s for s, row in rows.items() if row.status == "kernel died"}, logs
 
 
 def test_a_notebook_past_its_wall_clock_limit_is_stopped(graded):
