@@ -8,7 +8,7 @@ BIN    := $(abspath $(VENV))/bin
 export PATH := $(BIN):$(PATH)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: setup book test test-site exercises system-packages clean
+.PHONY: setup book catalogues test test-site exercises system-packages clean
 
 # Debian packages the tests use: bubblewrap for the grading sandbox, chromium (+ driver, + a font with
 # Korean glyphs) for the browser test of the site. Installed only where we are root and they are missing;
@@ -34,12 +34,19 @@ system-packages:
 setup: $(VENV)/.installed
 	@echo "Set up. Next: source $(VENV)/bin/activate && jupyter lab exercises/a01_rnn_forward/a01_rnn_forward.ipynb"
 
-## make book: build the website into _build/html, executing every chapter (cached between builds).
-## Chapters not in the cache are first executed two at a time (book/_ext/prefill_cache.py); the build then
-## finds them all cached.
+## make book: build the website, English into _build/html and Korean into _build/html/ko, executing every
+## chapter once (cached between builds). Chapters not in the cache are first executed two at a time
+## (book/_ext/prefill_cache.py); both editions then find them all cached.
 book: $(VENV)/.installed
 	$(BIN)/python book/_ext/prefill_cache.py
 	$(BIN)/jupyter-book build . --warningiserror --keep-going
+	$(BIN)/python book/_ext/editions.py ko
+
+## make catalogues: after an English edit, refresh the translation catalogues in locale/ (locale/README.md).
+catalogues: $(VENV)/.installed
+	$(BIN)/python book/_ext/prefill_cache.py
+	$(BIN)/python book/_ext/editions.py catalogues
+	$(BIN)/python book/_ext/catalogue_check.py || true
 
 ## make test: the whole pytest suite but the browser test of the site (that is make test-site).
 test: $(VENV)/.installed system-packages

@@ -34,7 +34,8 @@ def require_assignment(name):
 
 
 def generate_release(names=None, release_directory=EXERCISES_DIR, work_directory=None):
-    """Run nbgrader generate_assignment for each assignment, writing the students' versions.
+    """Run nbgrader generate_assignment for each assignment, writing the students' versions; then, from each
+    and the translation catalogues, the students' versions in the other languages (translation.py).
 
     release_directory: where <name>/<name>.ipynb is written (exercises/ by default).
     work_directory: where nbgrader keeps the gradebook it records the assignment in (grading/ by default).
@@ -42,6 +43,7 @@ def generate_release(names=None, release_directory=EXERCISES_DIR, work_directory
     from nbgrader.apps import NbGraderAPI
 
     from .nbgrader_config import WORK_DIRECTORY, course_config
+    from .translation import write_localized_releases
 
     config = course_config(work_directory=work_directory or WORK_DIRECTORY,
                            release_directory=os.path.abspath(release_directory))
@@ -52,6 +54,7 @@ def generate_release(names=None, release_directory=EXERCISES_DIR, work_directory
         if not result["success"]:
             raise CourseError(f"nbgrader generate_assignment {name} failed: "
                               f"{last_line(result.get('error') or result.get('log'))}")
+        write_localized_releases(name, os.path.abspath(release_directory))
 
 
 def last_line(text):

@@ -29,6 +29,7 @@ from typing import Callable
 
 import numpy as np
 
+from . import translation
 from .checking import Raised, judge_case, observe_safely
 
 BOOK_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "book")
@@ -47,10 +48,15 @@ class Mistake:
         chapter, _, anchor = self.section.partition("#")
         return f"book/{chapter}.html#{anchor}"
 
-    def hint(self):
-        title, number = section_title(self.section)
-        return (f"This is what you get with {self.name}. {self.message} "
-                f"See {number} {title} ({self.link}).")
+    def hint(self, language="en"):
+        """What the student reads, in `language` where the grader's catalogue has this mistake, else English."""
+        name, message, sentence = (translation.grader_text(text, language)
+                                   for text in (self.name, self.message, translation.HINT))
+        if not (name and message and sentence):
+            name, message, sentence, language = self.name, self.message, translation.HINT, "en"
+        title, number = section_title(self.section, language)
+        link = self.link if language == "en" else f"{language}/{self.link}"  # that edition's page
+        return sentence.format(name=name, message=message, number=number, title=title, link=link)
 
     def as_dict(self):
         return {"name": self.name, "message": self.message, "section": self.section, "link": self.link}
@@ -102,8 +108,9 @@ def no_match_note():
 
 # ------------------------------------------------------------------------------------------ book sections
 @functools.lru_cache(maxsize=None)
-def book_sections(chapter):
-    """{anchor: (title, number)} of a chapter's sections, read from book/<chapter>.md (outside code fences)."""
+def book_headings(chapter):
+    """{anchor: (title, number, heading as written)} of a chapter's sections, read from book/<chapter>.md
+    (outside code fences). The heading as written is its message in the chapter's translation catalogue."""
     from docutils.nodes import make_id
 
     path = os.path.join(BOOK_DIR, chapter + ".md")
@@ -118,17 +125,25 @@ def book_sections(chapter):
             if heading and not in_fence:
                 count += 1
                 title = re.sub(r"[`*$]", "", heading.group(1))
-                sections[make_id(title)] = (title, f"{chapter_number}.{count}")
+                sections[make_id(title)] = (title, f"{chapter_number}.{count}", heading.group(1))
     return sections
 
 
-def section_title(section):
-    """(title, number) of a "<chapter>#<anchor>" section, e.g. ("The input gate and the candidate", "4.5")."""
+def book_sections(chapter):
+    """{anchor: (title, number)} of a chapter's sections."""
+    return {anchor: (title, number) for anchor, (title, number, _) in book_headings(chapter).items()}
+
+
+def section_title(section, language="en"):
+    """(title, number) of a "<chapter>#<anchor>" section, e.g. ("The input gate and the candidate", "4.5"); the
+    title in `language` where the chapter's catalogue translates it."""
     chapter, _, anchor = section.partition("#")
     try:
-        return book_sections(chapter).get(anchor, (anchor.replace("-", " "), ""))
+        title, number, written = book_headings(chapter).get(anchor, (anchor.replace("-", " "), "", None))
     except OSError:
         return anchor.replace("-", " "), ""
+    translated = written and translation.book_text(chapter, written, language)
+    return (re.sub(r"[`*$]", "", translated) if translated else title), number
 
 
 def catalogue_of(mutants, notes):
@@ -168,7 +183,9 @@ def add_selfcheck_probe(notebook, path):
     from .assignments import list_assignments
     from .verdicts import write_cases_file
 
-    assignment = os.path.splitext(os.path.basename(path))[0]
+    from .translation import assignment_of
+
+    assignment = assignment_of(path)
     if assignment not in list_assignments():
         return None, None
     module = importlib.import_module(f"autograder.hidden.{assignment}")
@@ -213,5 +230,5 @@ def selfcheck_hints(notebook, assignment):
         verdict = judge._judge(assignment, function, emission)
         if verdict["failed"] and verdict["mistakes"]:
             mistake = next(m for m in catalogue(assignment)[function] if m.name == verdict["mistakes"][0]["name"])
-            hints[f"test_{function}"] = f"{function}: {mistake.hint()}"
+            hints[f"test_{function}"] = f"{function}: {mistake.hint(translation.notebook_language(notebook))}"
     return hints

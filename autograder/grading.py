@@ -38,7 +38,7 @@ from dataclasses import asdict, dataclass, field
 import nbformat
 from tqdm import tqdm
 
-from . import sandbox, zygote
+from . import sandbox, translation, zygote
 from .assignments import SOLUTIONS_DIR, CourseError, last_line, require_assignment
 from .nbgrader_config import CELL_TIMEOUT, NOTEBOOK_TIMEOUT, REPO_ROOT, course_config
 from .repair import repair
@@ -195,13 +195,18 @@ def _grade(assignment, student_id, student_dir, root, feedback_path, template, o
     if os.path.islink(student_dir):
         return row("refused", detail="the student's folder is a symbolic link; links are not followed")
     notebook_name = assignment + ".ipynb"
-    notebook_path = os.path.join(student_dir, notebook_name)
-    if not os.path.lexists(notebook_path):
+    handed_in = [name for name in translation.student_notebook_names(assignment)
+                 if os.path.lexists(os.path.join(student_dir, name))]
+    if not handed_in:
         found = sorted(f for f in os.listdir(student_dir) if f.endswith(".ipynb"))
         detail = f"no {notebook_name}" + (f" (found: {', '.join(found)})" if found else "")
         return row("missing notebook", detail=detail)
+    # A student who handed in both languages' notebooks is graded on the one saved last.
+    handed_in.sort(key=lambda name: os.lstat(os.path.join(student_dir, name)).st_mtime_ns, reverse=True)
+    if len(handed_in) > 1:
+        notes.append(f"graded {handed_in[0]}, the later saved; set aside {', '.join(handed_in[1:])}")
     try:
-        data = read_regular(notebook_path, options.max_notebook_bytes, notebook_name)
+        data = read_regular(os.path.join(student_dir, handed_in[0]), options.max_notebook_bytes, handed_in[0])
     except Refused as refusal:
         return row("refused", detail=f"{refusal} (--max-notebook-mb)" if refusal.too_large else str(refusal))
     try:
@@ -210,13 +215,17 @@ def _grade(assignment, student_id, student_dir, root, feedback_path, template, o
             notebook = nbformat.reads(data.decode("utf-8"), as_version=4)
             nbformat.validate(notebook)
     except Exception as error:  # any decoding, parse or schema failure means the same thing to the student
-        return row("invalid notebook", detail=f"{notebook_name}: {type(error).__name__}: {error}")
+        return row("invalid notebook", detail=f"{handed_in[0]}: {type(error).__name__}: {error}")
 
     shutil.rmtree(root, ignore_errors=True)  # regrading starts from a clean folder
     submitted = os.path.join(root, "submitted", NBGRADER_STUDENT, assignment)
     left_out = copy_tree(student_dir, submitted, options.max_notebook_bytes, options.max_submission_bytes)
     if left_out:
         notes.append(f"left out of grading: {', '.join(left_out)}")
+    for name in handed_in:  # nbgrader grades <assignment>.ipynb, written below; a second notebook would confuse it
+        if os.path.lexists(os.path.join(submitted, name)):
+            os.remove(os.path.join(submitted, name))
+    language = translation.notebook_language(notebook)
     notebook, repairs = repair(notebook, nbformat.read(template["release"], as_version=4))
     notes[:0] = repairs
     with warnings.catch_warnings():
@@ -241,6 +250,8 @@ def _grade(assignment, student_id, student_dir, root, feedback_path, template, o
         notes.insert(0, limit)
     from . import feedback
 
+    if language != "en":  # nbgrader restored the release's English instructions: the feedback shows the student's
+        autograded, _ = translation.translate_notebook(autograded, assignment, language)
     feedback.write_feedback(autograded, feedback_path, assignment, NBGRADER_STUDENT, api.coursedir.db_url)
     score, tests = _scores(api, assignment, NBGRADER_STUDENT, autograded)
     return row(status, score, tests=tests)
@@ -364,7 +375,11 @@ def _assignment_fingerprint(assignment, options):
     """
     package = os.path.join(REPO_ROOT, "autograder")
     code = sorted(os.path.join(d, f) for d, _, names in os.walk(package) for f in names if f.endswith(".py"))
-    inputs = [os.path.join(SOLUTIONS_DIR, assignment, assignment + ".ipynb"), *code]
+    # The catalogues a feedback's text comes from count too: a corrected translation is a changed feedback.
+    catalogues = [path for language in translation.LANGUAGES
+                  for path in (translation.grader_catalogue_path(language),
+                               translation.catalogue_path(assignment, language)) if os.path.isfile(path)]
+    inputs = [os.path.join(SOLUTIONS_DIR, assignment, assignment + ".ipynb"), *code, *catalogues]
     return (_files_hash(inputs) + f"-timeout{options.cell_timeout}-notebook{options.notebook_timeout}"
             f"-sandbox{int(options.use_sandbox)}")
 

@@ -6,9 +6,11 @@ import nbformat
 from .assignments import EXERCISES_DIR, SOLUTIONS_DIR
 
 
-def exercise_notebook(assignment):
-    """The students' version, exactly as released in exercises/."""
-    return nbformat.read(os.path.join(EXERCISES_DIR, assignment, assignment + ".ipynb"), as_version=4)
+def exercise_notebook(assignment, language="en"):
+    """The students' version, exactly as released in exercises/ (in `language`: a01.ko.ipynb for "ko")."""
+    from .translation import localized_name
+
+    return nbformat.read(os.path.join(EXERCISES_DIR, assignment, localized_name(assignment, language)), as_version=4)
 
 
 def solution_notebook(assignment):
@@ -29,9 +31,9 @@ def set_answer(notebook, cell_grade_id, source):
     raise KeyError(f"no cell with grade_id {cell_grade_id!r}")
 
 
-def solved_exercise(assignment):
+def solved_exercise(assignment, language="en"):
     """The released notebook with every answer cell filled in from the solutions: a perfect submission."""
-    notebook = exercise_notebook(assignment)
+    notebook = exercise_notebook(assignment, language)
     for cell in solution_notebook(assignment).cells:
         if cell.metadata.get("nbgrader", {}).get("solution"):
             set_answer(notebook, grade_id(cell), _strip_solution_markers(cell.source))

@@ -20,7 +20,7 @@ from nbformat import NotebookNode
 
 from nbgrader.preprocessors import NbGraderPreprocessor
 
-from . import checking, diagnosis
+from . import checking, diagnosis, translation
 
 MIME_TYPE = "application/vnd.gatebygate.hidden-outputs+json"
 HIDDEN_IMPORT = re.compile(r"from autograder\.hidden import (\w+) as hidden")
@@ -56,6 +56,11 @@ class JudgeHiddenTests(NbGraderPreprocessor):
     """
 
     _expected = {}
+    _language = "en"
+
+    def preprocess(self, nb, resources):
+        self._language = translation.notebook_language(nb)  # of the student's notebook: their feedback's language
+        return super().preprocess(nb, resources)
 
     def preprocess_cell(self, cell, resources, index):
         nbgrader = cell.metadata.get("nbgrader", {})
@@ -156,10 +161,10 @@ class JudgeHiddenTests(NbGraderPreprocessor):
         found = []
         if not all(r.passed for r in results) and mistakes:
             found = diagnosis.diagnose(cases, got, mistakes, theirs)
-        return _verdict(function, cases, results, mistakes=found, catalogued=bool(mistakes))
+        return _verdict(function, cases, results, mistakes=found, catalogued=bool(mistakes), language=self._language)
 
 
-def _verdict(function, cases, results, missing=False, mistakes=(), catalogued=False):
+def _verdict(function, cases, results, missing=False, mistakes=(), catalogued=False, language="en"):
     """A function's verdict as plain data (it is stored in the notebook), with the text the student reads."""
     if missing:
         headline = f"{function}: the hidden tests did not run to completion"
@@ -176,13 +181,15 @@ def _verdict(function, cases, results, missing=False, mistakes=(), catalogued=Fa
                 else r.message
             lines.append(f"  {'PASS' if r.passed else 'FAIL'}  {r.name}" + ("" if r.passed else f": {detail}"))
         if mistakes:
-            lines.append("Diagnosis: " + mistakes[0].hint())
+            diagnosis_label, alternative_label = (translation.grader_text(label, language) or label
+                                                  for label in (translation.DIAGNOSIS, translation.ALTERNATIVE))
+            lines.append(diagnosis_label + mistakes[0].hint(language))
             for other in mistakes[1:]:
-                lines.append("Or: " + other.hint())
+                lines.append(alternative_label + other.hint(language))
         elif catalogued:
             lines.append(diagnosis.no_match_note())
     first_failure = next((r.message for r in results if not r.passed), "")
-    headline = first_failure + (" " + mistakes[0].hint() if mistakes else "")
+    headline = first_failure + (" " + mistakes[0].hint(language) if mistakes else "")
     return {"function": function, "failed": failed, "headline": headline or lines[0],
             "cases": [{"name": r.name, "passed": r.passed, "message": r.message} for r in results],
             "mistakes": [m.as_dict() for m in mistakes], "text": "\n".join(lines)}

@@ -124,13 +124,13 @@ def test_every_figure_has_alt_text_and_a_caption(browser, server):
 
 
 HANGUL_CHECK = """
-const text = arguments[0], family = arguments[1];
+const text = arguments[0], family = arguments[1], most = arguments[2] || 40;
 const canvas = document.createElement('canvas'); canvas.width = 64; canvas.height = 64;
 const ctx = canvas.getContext('2d');
 function draw(ch) { ctx.clearRect(0, 0, 64, 64); ctx.font = '40px ' + family; ctx.fillText(ch, 4, 48);
                     return Array.from(ctx.getImageData(0, 0, 64, 64).data).join(','); }
 const missing = draw('\\uFFFF');  // a noncharacter: drawn as the missing-glyph box in any font
-const hangul = [...new Set([...text].filter(ch => /[\\uAC00-\\uD7A3]/.test(ch)))].slice(0, 40);
+const hangul = [...new Set([...text].filter(ch => /[\\uAC00-\\uD7A3]/.test(ch)))].slice(0, most);
 const drawings = hangul.map(draw);
 return {count: hangul.length, tofu: hangul.filter((ch, i) => drawings[i] === missing),
         distinct: new Set(drawings).size};
@@ -226,3 +226,80 @@ def test_the_class_report_opens_offline(browser, tmp_path):
     assert mistake.name in mistakes and "8" in mistakes  # 8 of the 12 students made it
     statuses = browser.execute_script("return document.querySelector('#statuses').innerText")
     assert "timeout" in statuses and "ok" in statuses
+
+
+# ------------------------------------------------------------------------------------------ the Korean edition
+def korean_pages():
+    return [page for page in pages() if page.startswith("ko/")]
+
+
+def switch_target(browser):
+    links = browser.execute_script(
+        "return [...document.querySelectorAll('nav.edition-switch a')].map(a => [a.href, a.hreflang])")
+    assert len(links) == 1, f"expected one language switch, found {links}"
+    return links[0]
+
+
+def test_the_korean_edition_has_every_english_page():
+    english = [page for page in pages() if not page.startswith("ko/")]
+    assert english and not set(f"ko/{page}" for page in english) ^ set(korean_pages())
+
+
+def test_the_language_switch_leads_to_the_same_page_both_ways(browser, server):
+    problems = []
+    for page in (p for p in pages() if not p.startswith("ko/")):
+        load(browser, f"{server}/{page}")
+        href, language = switch_target(browser)
+        if (href, language) != (f"{server}/ko/{page}", "ko"):
+            problems.append(f"{page}: the switch leads to {href} ({language})")
+            continue
+        load(browser, href)
+        back, language = switch_target(browser)
+        if (back, language) != (f"{server}/{page}", "en"):
+            problems.append(f"ko/{page}: the switch leads back to {back} ({language})")
+        if browser.execute_script("return document.documentElement.lang") != "ko":
+            problems.append(f"ko/{page}: <html lang> is not ko")
+    assert not problems, "\n".join(problems)
+
+
+def test_korean_pages_are_in_korean_without_missing_glyphs(browser, server):
+    problems = []
+    for page in korean_pages():
+        load(browser, f"{server}/{page}")
+        element = browser.find_element("css selector", "article, main")
+        family = browser.execute_script("return getComputedStyle(arguments[0]).fontFamily", element)
+        result = browser.execute_script(HANGUL_CHECK, element.text, family, 2000)
+        if result["count"] < 100 and not page.endswith(("bibliography.html", "index.html")):
+            problems.append(f"{page}: only {result['count']} distinct Hangul syllables: not translated?")
+        if result["tofu"]:
+            problems.append(f"{page}: drawn as missing-glyph boxes: {result['tofu'][:10]}")
+    assert not problems, "\n".join(problems)
+
+
+def test_the_theme_speaks_korean_in_the_korean_edition(browser, server):
+    load(browser, f"{server}/ko/book/04_lstm.html")
+    placeholder = browser.execute_script("return document.querySelector('input[name=q]').placeholder")
+    assert "검색" in placeholder, placeholder
+    assert "내용" in browser.find_element("css selector", ".bd-sidebar-secondary, .bd-toc").get_attribute("textContent")
+
+
+def test_searching_a_korean_term_finds_the_lstm_chapter(browser, server):
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.get(f"{server}/ko/search.html?q=망각+게이트")
+    WebDriverWait(browser, 30).until(lambda d: d.execute_script(
+        "return document.querySelectorAll('#search-results li, ul.search li').length > 0"))
+    found = browser.execute_script("return [...document.querySelectorAll('ul.search li a')].map(a => a.href)")
+    assert any(href.split("?")[0].endswith("/ko/book/04_lstm.html") for href in found), found
+
+
+def test_the_korean_exercise_page_offers_the_korean_notebook(browser, server):
+    load(browser, f"{server}/ko/exercises/a01_rnn_forward/a01_rnn_forward.html")
+    hrefs = browser.execute_script(
+        "return [...document.querySelectorAll('a')].map(a => a.href)"
+        ".filter(h => h.startsWith(location.origin) && h.endsWith('.ipynb'))")
+    assert hrefs, "no .ipynb download link on the Korean exercise page"
+    with urllib.request.urlopen(hrefs[0]) as response:
+        notebook = nbformat.reads(response.read().decode(), as_version=4)
+    assert notebook.metadata.get("gatebygate", {}).get("language") == "ko"
+    assert hrefs[0].endswith("/a01_rnn_forward.ipynb"), "offered under the name a student hands in"

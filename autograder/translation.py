@@ -1,0 +1,257 @@
+"""Student notebooks in another language, made from the English release and the site's translation catalogues.
+
+    exercises/<a>/<a>.ipynb  +  locale/ko/LC_MESSAGES/exercises/<a>/<a>.po   ->   exercises/<a>/<a>.ko.ipynb
+
+The catalogue is the one the Korean site's exercise page is built from, so the page and the notebook say the
+same thing. A message is what Sphinx makes one of: a paragraph, a heading, a list item's paragraph, a table
+cell, found here with the same MyST parser settings (_config.yml). Only markdown cells change; code cells,
+cell ids, nbgrader metadata and points stay the release's own, so either language grades the same. The
+notebook records its language in its metadata (`gatebygate.language`), which the grader reads to pick the
+language of a student's feedback.
+
+`make exercises` (python -m autograder release) writes these notebooks after nbgrader; the test suite checks
+that the committed ones are what this module makes.
+"""
+import copy
+import functools
+import os
+import re
+
+from .nbgrader_config import REPO_ROOT
+
+LOCALE_DIR = os.path.join(REPO_ROOT, "locale")
+LANGUAGES = ("ko",)
+METADATA_KEY = "gatebygate"
+TABLE_CELL = re.compile(r"(?<!\\)\|")
+# MyST markup that is code, not prose (book/_ext/catalogue_check.py checks that translations keep it).
+CODE = re.compile(r"(`+)(?!`)(.+?)(?<!`)\1(?!`)")
+ROLE = re.compile(r"(?<![\w`])\{([a-z:]+)\}(`+)(.+?)\2")
+MATH = re.compile(r"\$\$(.+?)\$\$|\$(.+?)\$", re.S)
+LINK = re.compile(r"\]\(([^)\s]+)\)|<(https?://[^>\s]+)>")
+LATEX = re.compile(r"\\(?:text|mathrm|operatorname|texttt|mathbb|mbox)\{[^{}]*\}|\\[A-Za-z]+")
+
+
+def needs_translation(message):
+    """False for a message that is only math, code, references or numbers: it stays as it is. A glossary
+    term's role shows its English words, so it needs a translation."""
+    prose = ROLE.sub(lambda role: f" {role.group(3)} " if role.group(1) == "term" else " ", message)
+    prose = LINK.sub(" ", MATH.sub(" ", CODE.sub(" ", prose)))
+    prose = LATEX.sub(" ", prose)  # a display equation is a message of bare LaTeX, without $ around it
+    return re.search(r"[^\W\d_]{2,}", prose) is not None
+
+
+def notebook_language(notebook):
+    """"ko" for a notebook this module made in Korean, else "en". Read from a student's notebook, so anything
+    unexpected in it means English."""
+    metadata = notebook.get("metadata", {}).get(METADATA_KEY)
+    language = metadata.get("language") if isinstance(metadata, dict) else None
+    return language if isinstance(language, str) and language in LANGUAGES else "en"
+
+
+def localized_name(assignment, language):
+    """The student notebook's file name in `language`: a01.ipynb, a01.ko.ipynb."""
+    return f"{assignment}.ipynb" if language == "en" else f"{assignment}.{language}.ipynb"
+
+
+def student_notebook_names(assignment):
+    """The names a student's notebook may have, English first: a01.ipynb, a01.ko.ipynb."""
+    return [localized_name(assignment, language) for language in ("en", *LANGUAGES)]
+
+
+def assignment_of(path):
+    """The assignment a notebook file is for, by its name: a01.ipynb and a01.ko.ipynb are both a01."""
+    stem = os.path.basename(path)[:-len(".ipynb")] if path.endswith(".ipynb") else os.path.basename(path)
+    for language in LANGUAGES:
+        if stem.endswith("." + language):
+            return stem[:-len(language) - 1]
+    return stem
+
+
+def catalogue_path(assignment, language):
+    return os.path.join(LOCALE_DIR, language, "LC_MESSAGES", "exercises", assignment, assignment + ".po")
+
+
+@functools.lru_cache(maxsize=None)
+def _messages(path, modified):
+    import polib
+
+    return {entry.msgid: entry.msgstr for entry in polib.pofile(path)
+            if entry.msgstr and not entry.obsolete and "fuzzy" not in entry.flags}
+
+
+def messages(assignment, language):
+    """{English message: translation} of an assignment's catalogue; {} when there is none."""
+    path = catalogue_path(assignment, language)
+    if not os.path.isfile(path):
+        return {}
+    return _messages(path, os.path.getmtime(path))
+
+
+@functools.lru_cache(maxsize=1)
+def _parser():
+    import yaml
+    from markdown_it.renderer import RendererHTML
+    from myst_parser.config.main import MdParserConfig
+    from myst_parser.parsers.mdit import create_md_parser
+
+    with open(os.path.join(REPO_ROOT, "_config.yml"), encoding="utf-8") as handle:
+        extensions = yaml.safe_load(handle).get("parse", {}).get("myst_enable_extensions", [])
+    return create_md_parser(MdParserConfig(enable_extensions=set(extensions)), RendererHTML)
+
+
+def message_of(inline_token):
+    """The message Sphinx's gettext builder extracts for a paragraph, heading or table cell."""
+    return inline_token.content.replace("\n", " ").strip()
+
+
+def translate_markdown(source, translations):
+    """`source` with every message found in `translations` replaced by its translation.
+
+    Returns (text, messages found without a translation). A paragraph that spans several lines becomes one
+    line, keeping the first line's prefix (a list marker, a heading's #'s); a table cell is replaced in its row.
+    """
+    lines = source.splitlines(keepends=True)
+    tokens = _parser().parse(source)
+    edits, untranslated, cell_index, row_map = {}, [], 0, None
+    for position, token in enumerate(tokens):
+        if token.type == "tr_open":
+            cell_index, row_map = 0, token.map
+            continue
+        if token.type in ("math_block", "math_block_label", "amsmath") and token.map:
+            _translate_equation(token, lines, edits, translations)
+            continue
+        if token.type != "inline" or not token.map:
+            continue
+        opener = tokens[position - 1].type
+        in_cell = opener in ("th_open", "td_open")
+        message = message_of(token)
+        translation = translations.get(message)
+        if in_cell:
+            cell_index += 1
+        if translation is None:
+            if translations and needs_translation(message):
+                untranslated.append(message)
+            continue
+        if translation == message:
+            continue
+        if in_cell:
+            row = row_map[0]
+            line = edits.get(row, [lines[row]])[0]
+            cells = TABLE_CELL.split(line)
+            cells[cell_index] = " " + translation.replace("|", "\\|") + " "
+            edits[row] = ["|".join(cells)]
+            continue
+        start, end = token.map
+        first = lines[start]
+        offset = first.find(token.content.split("\n")[0])
+        prefix = first[:offset] if offset >= 0 else ""
+        ending = "\n" if lines[end - 1].endswith("\n") else ""
+        edits[start] = [prefix + translation + ending]
+        for line_number in range(start + 1, end):
+            edits[line_number] = []
+    text = "".join(piece for number, line in enumerate(lines) for piece in edits.get(number, [line]))
+    return text, untranslated
+
+
+def _translate_equation(token, lines, edits, translations):
+    """A display equation is a message of its own; a translation may change the words in its \\text{...}."""
+    translation = translations.get(token.content)
+    if translation is None or translation == token.content:
+        return
+    start, end = token.map
+    block = "".join(lines[start:end])
+    if token.content in block:
+        edits[start] = [block.replace(token.content, translation, 1)]
+        for line_number in range(start + 1, end):
+            edits[line_number] = []
+
+
+def translate_notebook(notebook, assignment, language):
+    """A copy of `notebook` with its markdown cells in `language`; (notebook, untranslated messages)."""
+    from nbgrader.utils import compute_checksum
+
+    translations = messages(assignment, language)
+    translated, untranslated = copy.deepcopy(notebook), []
+    for cell in translated.cells:
+        if cell.cell_type != "markdown":
+            continue
+        text, missing = translate_markdown(cell.source, translations)
+        untranslated += missing
+        if text != cell.source:
+            cell.source = text
+            nbgrader = cell.metadata.get("nbgrader")
+            if nbgrader and "checksum" in nbgrader:  # as nbgrader would record it for this text
+                nbgrader["checksum"] = compute_checksum(cell)
+    translated.metadata[METADATA_KEY] = {"language": language}
+    return translated, untranslated
+
+
+def write_localized_releases(assignment, release_directory):
+    """Write <release>/<a>/<a>.<language>.ipynb for every language that has the assignment's catalogue."""
+    import nbformat
+
+    english = nbformat.read(os.path.join(release_directory, assignment, assignment + ".ipynb"), as_version=4)
+    for language in LANGUAGES:
+        if not os.path.isfile(catalogue_path(assignment, language)):
+            continue
+        notebook, _ = translate_notebook(english, assignment, language)
+        nbformat.write(notebook, os.path.join(release_directory, assignment, localized_name(assignment, language)))
+
+
+# ----------------------------------------------------------------------------- the grader's own messages
+# The known mistakes' names and messages (autograder/hidden/<a>_mistakes.py) and the sentence around them,
+# translated in locale/<language>/LC_MESSAGES/autograder.po; `make catalogues` refreshes it.
+GRADER_DOMAIN = "autograder"
+HINT = "This is what you get with {name}. {message} See {number} {title} ({link})."
+DIAGNOSIS, ALTERNATIVE = "Diagnosis: ", "Or: "
+
+
+def grader_catalogue_path(language):
+    return os.path.join(LOCALE_DIR, language, "LC_MESSAGES", GRADER_DOMAIN + ".po")
+
+
+def grader_messages():
+    """[(English message, where it comes from)] in course order, each once."""
+    from .assignments import list_assignments
+    from .diagnosis import catalogue
+
+    found = {text: "the sentence around a known mistake (autograder/diagnosis.py)"
+             for text in (HINT, DIAGNOSIS, ALTERNATIVE)}
+    for assignment in list_assignments():
+        for function, mistakes in catalogue(assignment).items():
+            for mistake in mistakes:
+                found.setdefault(mistake.name, f"{assignment}: {function}, a mistake's name")
+                found.setdefault(mistake.message, f"{assignment}: {function}: {mistake.name}")
+    return list(found.items())
+
+
+def write_grader_template(path):
+    """The grader's messages as a gettext template (.pot), for sphinx-intl to merge into each catalogue."""
+    import polib
+
+    template = polib.POFile(wrapwidth=0)
+    template.metadata = {"Project-Id-Version": "gate-by-gate", "Content-Type": "text/plain; charset=utf-8",
+                         "MIME-Version": "1.0", "Content-Transfer-Encoding": "8bit"}
+    for message, origin in grader_messages():
+        template.append(polib.POEntry(msgid=message, msgstr="", comment=origin))
+    template.save(path)
+
+
+def grader_text(text, language):
+    """`text` in `language` from the grader's catalogue, or None where it has no translation."""
+    if language == "en":
+        return text
+    path = grader_catalogue_path(language)
+    if not os.path.isfile(path):
+        return None
+    return _messages(path, os.path.getmtime(path)).get(text)
+
+
+def book_text(chapter, text, language):
+    """A message of a book chapter (a heading, say) in `language`, or None."""
+    if language == "en":
+        return text
+    path = os.path.join(LOCALE_DIR, language, "LC_MESSAGES", "book", chapter + ".po")
+    if not os.path.isfile(path):
+        return None
+    return _messages(path, os.path.getmtime(path)).get(text)

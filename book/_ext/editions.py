@@ -1,0 +1,79 @@
+"""Build the Korean edition, or refresh the translation catalogues, with Jupyter Book 1's own Sphinx set-up.
+
+    python book/_ext/editions.py ko           the Korean site, _build/html/ko (make book runs it)
+    python book/_ext/editions.py catalogues   _build/gettext/*.pot, then locale/ko/LC_MESSAGES/*.po updated
+                                              (make catalogues; see locale/README.md), with the grader's
+                                              known-mistake messages as autograder.po
+
+`jupyter-book build` cannot set Sphinx's `language`, so both go through `jupyter_book.sphinx.build_sphinx`, the
+function behind that command, with the same _config.yml and _toc.yml and three overrides: the language, the
+output folder and a doctree folder of their own. Each shares the English build's execution cache: a chapter the
+English build (or book/_ext/prefill_cache.py) ran is never run again. Code and outputs are the English ones;
+only the text around them comes from the catalogues.
+"""
+import argparse
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+BUILD = ROOT / "_build"
+LOCALE = ROOT / "locale"
+LANGUAGES = ["ko"]
+
+
+def build(builder, outdir, doctreedir, **overrides):
+    """Run one Sphinx build of the book as `jupyter-book build` would; its exit status."""
+    from jupyter_book.sphinx import build_sphinx
+
+    overrides = {
+        "external_toc_path": "_toc.yml",  # what `jupyter-book build` passes for a book
+        "latex_individualpages": False,
+        "nb_execution_cache_path": str(BUILD / ".jupyter_cache"),
+        **overrides,
+    }
+    result = build_sphinx(str(ROOT), str(outdir), path_config=str(ROOT / "_config.yml"), noconfig=True,
+                          confoverrides=overrides, doctreedir=str(doctreedir), builder=builder,
+                          warningiserror=True, keep_going=True, quiet=True)
+    return result if isinstance(result, int) else 1
+
+
+def html_choices_for(builder):
+    """myst-nb's output choices of the HTML builder, for `builder`. The gettext builder would pick text/plain
+    outputs, dropping the figures and so their alt text."""
+    from myst_nb.core.render import base_render_priority
+
+    return [(builder, mime, priority) for mime, priority in base_render_priority()["html"].items()]
+
+
+def edition(language):
+    """The site in `language`, at _build/html/<language>/, its text from locale/<language>/LC_MESSAGES."""
+    return build("html", BUILD / "html" / language, BUILD / f".doctrees-{language}", language=language)
+
+
+def catalogues():
+    """Extract every page's messages, then update each language's catalogues (sphinx-intl marks a changed
+    message fuzzy and keeps its old translation as a suggestion)."""
+    status = build("gettext", BUILD / "gettext", BUILD / ".doctrees-gettext",
+                   nb_mime_priority_overrides=html_choices_for("gettext"))
+    if status:
+        return status
+    sys.path.insert(0, str(ROOT))
+    from autograder.translation import GRADER_DOMAIN, write_grader_template
+
+    write_grader_template(BUILD / "gettext" / f"{GRADER_DOMAIN}.pot")  # the known mistakes' messages
+    for language in LANGUAGES:
+        subprocess.run([sys.executable, "-m", "sphinx_intl", "update", "--pot-dir", str(BUILD / "gettext"),
+                        "--locale-dir", str(LOCALE), "--language", language, "--line-width", "-1"], check=True)
+    return 0
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("what", choices=[*LANGUAGES, "catalogues"])
+    args = parser.parse_args()
+    return catalogues() if args.what == "catalogues" else edition(args.what)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
