@@ -53,7 +53,7 @@ CHECKS = {
     "rnn_step": [
         Case("N=3, D=4, H=5", _step_args(30, 3, 4, 5)),
         Case("batch of 1", _step_args(31, 1, 4, 5)),
-        Case("D equal to H (a missing transpose cannot hide behind a shape error)", _step_args(32, 3, 5, 5)),
+        Case("D equal to H (where a missing transpose raises no shape error)", _step_args(32, 3, 5, 5)),
         Case("large pre-activations", _step_args(33, 3, 4, 5, scale=300.0), strict_fp=True),
         Case("relu nonlinearity", _step_args(34, 3, 4, 5), kwargs=dict(nonlinearity="relu")),
         Case("float32 input", _step_args(35, 3, 4, 5, dtype="float32"), **FLOAT32_TOL),

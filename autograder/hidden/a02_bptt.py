@@ -246,7 +246,7 @@ REFERENCE_CASES = {
     "rnn_step_backward": [
         Case("N=3, D=4, H=5", _step_backward_args(300, 3, 4, 5)),
         Case("batch of 1", _step_backward_args(301, 1, 4, 5)),
-        Case("D equal to H (a missing transpose cannot hide behind a shape error)", _step_backward_args(302, 3, 5, 5)),
+        Case("D equal to H (where a missing transpose raises no shape error)", _step_backward_args(302, 3, 5, 5)),
         Case("saturated tanh (large pre-activations, h close to +-1)", _step_backward_args(303, 3, 4, 5, scale=4.0)),
         Case("relu nonlinearity", _step_backward_args(304, 4, 5, 5, nonlinearity="relu")),
         Case("float32 input", _step_backward_args(305, 3, 4, 5, dtype="float32"), **FLOAT32_TOL),

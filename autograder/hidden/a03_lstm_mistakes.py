@@ -433,7 +433,7 @@ def gate_notes(function, activation):
     """The notes of the gate mistakes, which every gate can make (gate_mutants)."""
     section = GATE_SECTIONS[function]
     other = "tanh" if activation == "sigmoid" else "sigmoid"
-    what = "a gate, in (0, 1)" if activation == "sigmoid" else "the candidate, in (-1, 1)"
+    what = "a gate, in (0, 1)," if activation == "sigmoid" else "the candidate, in (-1, 1),"
     notes = {
         f"{other} instead of {activation}": (section, f"Your {function} squashes with {other}; {what} needs "
                                                       f"{activation}."),
@@ -515,7 +515,7 @@ NOTES = {
         "h = o * c (missing tanh)": (HIDDEN, "Your step's hidden state is o * c; it is o * tanh(c)."),
         "h = tanh(o * c)": (HIDDEN, "Your step's hidden state is tanh(o * c); it is o * tanh(c)."),
         "concatenation order [x, h]": (S + "two-notations-one-cell", "Your step concatenates [x_t, h_prev]; the "
-                                       "course's W_g multiply [h_{t-1}, x_t]."),
+                                       "course's weights W_g multiply [h_{t-1}, x_t]."),
         "returns (c_next, h_next, cache)": (FULL, "Your step returns c_next first; the order is (h_next, c_next, "
                                             "cache)."),
         "returns no cache": (FULL, "Your step returns no cache; the backward pass needs it: (h_next, c_next, cache)."),

@@ -392,7 +392,8 @@ NOTES = {
         "reset argument ignored (always after)": (CONV, "Your step does not pass reset on to the candidate."),
         "reset gate and update gate swapped": (FINAL, "Your step uses the reset gate where the update gate belongs "
                                                "and the other way round."),
-        "b_hn outside the reset": (CONV, "Your step's candidate puts b_hn outside the reset: r * (U_n h + b_hn)."),
+        "b_hn outside the reset": (CONV, "Your step's candidate puts b_hn outside the reset; it belongs inside, "
+                                   "r * (U_n h + b_hn)."),
         "tanh for the gates": (UPD, "Your step's gates use tanh; gates are sigmoids."),
         "sigmoid for the candidate": (CAND, "Your step's candidate uses the sigmoid; it is tanh."),
         "candidate without the reset gate": (RES, "Your step's candidate ignores r."),

@@ -236,7 +236,7 @@ MUTANTS = {
         "ids off by one": embedding_off_by_one,
     },
     "embedding_backward": {
-        "W[ids] += g (repeated ids counted once)": backward_buffered,
+        "dW[ids] += g (repeated ids counted once)": backward_buffered,
         "mean instead of sum over repeats": backward_mean_over_repeats,
         "sign flip": backward_sign_flip,
         "float64 for a float32 gradient": backward_upcast,
@@ -267,7 +267,7 @@ MUTANTS = {
         "state not carried (returns h0, c0)": step_with(carry=False),
         "mask ignored in the loss": step_with(loss_fn=loss_with(mask_ignored=True)),
         "mean over all positions, padding included": step_with(loss_fn=loss_with(mean_over_all=True)),
-        "embedding gradient with W[ids] += g": step_with(embedding_backward=backward_buffered),
+        "embedding gradient with dW[ids] += g": step_with(embedding_backward=backward_buffered),
         "dh not carried back through time": step_with(no_dh_through_time=True),
         "dc not carried back through time": step_with(no_dc_through_time=True),
         "parameters updated in place": step_with(in_place=True),
@@ -310,7 +310,7 @@ NOTES = {
                            "and row v belongs to character v."),
     },
     "embedding_backward": {
-        "W[ids] += g (repeated ids counted once)": (EMBEDDING, "dW[ids] += g is buffered: when an id occurs several "
+        "dW[ids] += g (repeated ids counted once)": (EMBEDDING, "dW[ids] += g is buffered: when an id occurs several "
                                                     "times, only one of its gradients survives. Every occurrence "
                                                     "must add its gradient: np.add.at(dW, ids.ravel(), g.reshape(-1, E))."),
         "mean instead of sum over repeats": (EMBEDDING, "Your gradient averages over the occurrences of an id. The row "
@@ -376,7 +376,7 @@ NOTES = {
                                      "to the loss and let it weight every position."),
         "mean over all positions, padding included": (LOSS, "Your step's loss divides by N * T, padding included; "
                                                       "divide by the number of positions the mask keeps."),
-        "embedding gradient with W[ids] += g": (EMBEDDING, "Your embedding gradient is written with W[ids] += g, "
+        "embedding gradient with dW[ids] += g": (EMBEDDING, "Your embedding gradient is written with dW[ids] += g, "
                                                 "which keeps one gradient per repeated id. Use np.add.at."),
         "dh not carried back through time": (TBPTT, "Your backward pass drops the gradient that step t receives from "
                                              "step t + 1 through h_t: add dh_prev of step t + 1 to the read-out's "

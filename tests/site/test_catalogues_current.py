@@ -27,7 +27,7 @@ def templates(tmp_path_factory):
     status = editions.build("gettext", out / "gettext", out / "doctrees",
                             nb_mime_priority_overrides=editions.html_choices_for("gettext"))
     assert status == 0, "the gettext build of the book failed"
-    return {str(path.relative_to(out / "gettext").with_suffix("")): {e.msgid for e in polib.pofile(str(path))}
+    return {str(path.relative_to(out / "gettext").with_suffix("")): {e.msgid for e in polib.pofile(str(path)) if e.msgid}
             for path in (out / "gettext").rglob("*.pot")}
 
 
