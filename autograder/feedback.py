@@ -45,12 +45,27 @@ class FeedbackExporter(HTMLExporter):
         language = nb.metadata.get("language_info", {})
         lexer = language.get("pygments_lexer", language.get("name", None))
         self.register_filter("highlight_code",
-                             self.filters.get("highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self)))
+                             self.filters.get("highlight_code", RememberedHighlight(pygments_lexer=lexer, parent=self)))
         resources = self._init_resources(resources)
         self.register_filter("filter_data_type", WidgetsDataTypeFilter(notebook_metadata=self._nb_metadata,
                                                                        parent=self, resources=resources))
         html, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
         return IMAGE_WITHOUT_ALT.sub('<img alt="No description has been provided for this image"', html), resources
+
+
+class RememberedHighlight(Highlight2HTML):
+    """nbconvert's code highlighting, remembered: every page repeats the release's cells (its test cells, the
+    instructions' code), and pygments costs about a tenth of a page. prewarm() highlights them in the parent,
+    so each forked worker inherits them; only a student's own code is highlighted per page."""
+
+    _seen = {}
+
+    def __call__(self, source, language=None, metadata=None):
+        magics = (metadata or {}).get("magics_language")  # the only part of a cell's metadata pygments reads
+        key = (source, language, self.pygments_lexer, magics)
+        if key not in self._seen:
+            self._seen[key] = super().__call__(source, language, metadata)
+        return self._seen[key]
 
 
 @functools.lru_cache(maxsize=None)
@@ -65,6 +80,17 @@ def _exporter():
     return exporter
 
 
-def prewarm():
-    """Build the exporter and compile its page template now, in the parent, before workers are forked."""
-    return _exporter().template
+def prewarm(release=None):
+    """Build the exporter and compile its page template now, in the parent, before workers are forked; and
+    highlight the code cells of the release notebook node `release`, which every page shows again."""
+    exporter = _exporter()
+    exporter.template  # noqa: B018 (compiles it)
+    if release is not None:
+        # The lexer a page is highlighted with is the executed notebook's, which ipykernel sets to ipython3.
+        language = release.metadata.get("language_info", {})
+        lexer = language.get("pygments_lexer") or {"python": "ipython3"}.get(language.get("name"))
+        highlight = RememberedHighlight(pygments_lexer=lexer, parent=exporter)
+        for cell in release.cells:
+            if cell.cell_type == "code":
+                highlight(cell.source)
+    return exporter

@@ -133,7 +133,7 @@ def _grade_jobs(assignment, jobs, template_dir, options, workers):
     # The zygote imports ipykernel (and torch) in its own process while this one records the template.
     with _kernel_zygote(assignment, options) as kernels:
         template = make_template(assignment, template_dir, options)
-        _prewarm(assignment)
+        _prewarm(assignment, template)
         zygote_socket = kernels and kernels.socket
         if kernels:
             kernels.wait()
@@ -417,14 +417,14 @@ def _kernel_zygote(assignment, options):
         yield running
 
 
-def _prewarm(assignment):
+def _prewarm(assignment, template):
     """Do once, before forking the workers, what every worker would otherwise do for its first student."""
     import nbgrader.apps  # noqa: F401
 
     from . import feedback
     from .verdicts import JudgeHiddenTests
 
-    feedback.prewarm()
+    feedback.prewarm(nbformat.read(template["release"], as_version=4))
     JudgeHiddenTests()._cases(assignment)  # the reference's outputs, cached on the class, inherited by workers
 
 
