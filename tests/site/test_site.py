@@ -220,8 +220,12 @@ def test_the_class_report_opens_offline(browser, tmp_path):
     write_class_report(str(tmp_path), "a01_rnn_forward", rows)
     browser.get((tmp_path / "report.html").as_uri())
     assert not console_errors(browser)
-    images = browser.execute_script("return [...document.images].map(i => [i.alt, i.complete && i.naturalWidth > 0])")
-    assert len(images) == 2 and all(alt and loaded for alt, loaded in images), images
+    plots = browser.execute_script("return [...document.querySelectorAll('svg[role=img]')].map(s => "
+                                   "[s.getAttribute('aria-label'), s.getBoundingClientRect().width, "
+                                   "s.querySelectorAll('rect').length])")
+    assert len(plots) == 2 and all(label and width > 100 and bars for label, width, bars in plots), plots
+    histogram = browser.execute_script("return document.querySelector('#histogram').textContent")
+    assert "13 students" in histogram
     mistakes = browser.execute_script("return document.querySelector('#mistakes').innerText")
     assert mistake.name in mistakes and "8" in mistakes  # 8 of the 12 students made it
     statuses = browser.execute_script("return document.querySelector('#statuses').innerText")
