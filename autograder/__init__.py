@@ -6,6 +6,7 @@ Layout:
     hidden/      one module per assignment: its hidden cases, called from the solution notebooks' test cells
     nbgrader_config.py  the course's nbgrader configuration
     grading.py   batch grading of a class through nbgrader; cli.py / __main__.py: `python -m autograder`
+    translation.py  the student notebooks and feedback in Korean, from the catalogues in locale/
 """
 import sys
 

@@ -9,11 +9,14 @@
 """
 import html
 import shutil
+import sys
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from autograder.translation import localized_name  # noqa: E402
 
 EDITIONS = {"en": ("", "English"), "ko": ("ko/", "한국어")}  # language: (folder under _build/html, its name)
 SEARCH_BAR_TEXT = {"ko": "이 책에서 검색…"}
-KOREAN_NOTEBOOK_SUFFIX = ".ko.ipynb"
 
 
 def _language(app):
@@ -47,12 +50,14 @@ def _search_bar_text(app, config):
         config.html_theme_options = {**config.html_theme_options, "search_bar_text": text}
 
 
-def _korean_notebooks(app, exception):
-    """Put each exercise's Korean notebook where the Korean page's download button points."""
-    if exception or _language(app) != "ko" or app.builder.name != "html":
+def _localized_notebooks(app, exception):
+    """Put each exercise's notebook in this edition's language where its page's download button points."""
+    language = _language(app)
+    if exception or language == "en" or app.builder.name != "html":
         return
     for docname in app.env.found_docs:
-        source = Path(app.srcdir, docname + KOREAN_NOTEBOOK_SUFFIX)
+        folder, _, name = docname.rpartition("/")
+        source = Path(app.srcdir, folder, localized_name(name, language))
         if app.env.doc2path(docname).endswith(".ipynb") and source.is_file():
             shutil.copyfile(source, Path(app.outdir, "_sources", docname + ".ipynb"))
 
@@ -60,7 +65,7 @@ def _korean_notebooks(app, exception):
 def setup(app):
     app.connect("config-inited", _search_bar_text)
     app.connect("html-page-context", _switch)
-    app.connect("build-finished", _korean_notebooks)
+    app.connect("build-finished", _localized_notebooks)
     app.add_css_file("edition-switch.css")
     app.connect("builder-inited", _add_static)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

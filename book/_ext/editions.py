@@ -19,7 +19,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 BUILD = ROOT / "_build"
 LOCALE = ROOT / "locale"
-LANGUAGES = ["ko"]
+sys.path.insert(0, str(ROOT))
+from autograder.translation import GRADER_DOMAIN, LANGUAGES, write_grader_template  # noqa: E402
 
 
 def build(builder, outdir, doctreedir, **overrides):
@@ -58,9 +59,6 @@ def catalogues():
                    nb_mime_priority_overrides=html_choices_for("gettext"))
     if status:
         return status
-    sys.path.insert(0, str(ROOT))
-    from autograder.translation import GRADER_DOMAIN, write_grader_template
-
     write_grader_template(BUILD / "gettext" / f"{GRADER_DOMAIN}.pot")  # the known mistakes' messages
     for language in LANGUAGES:
         subprocess.run([sys.executable, "-m", "sphinx_intl", "update", "--pot-dir", str(BUILD / "gettext"),
