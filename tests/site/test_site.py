@@ -155,14 +155,19 @@ def test_glossary_terms_are_linked_from_the_chapters(browser, server):
     assert links > 0
 
 
-def test_exercise_page_offers_the_student_notebook_for_download(browser, server):
-    load(browser, f"{server}/exercises/a01_rnn_forward/a01_rnn_forward.html")
+def downloaded_notebook(browser, url):
+    """(address, text) of the .ipynb an exercise page offers for download."""
+    load(browser, url)
     hrefs = browser.execute_script(
         "return [...document.querySelectorAll('a')].map(a => a.href)"
         ".filter(h => h.startsWith(location.origin) && h.endsWith('.ipynb'))")
-    assert hrefs, "no .ipynb download link on the exercise page"
+    assert hrefs, f"no .ipynb download link on {url}"
     with urllib.request.urlopen(hrefs[0]) as response:
-        text = response.read().decode()
+        return hrefs[0], response.read().decode()
+
+
+def test_exercise_page_offers_the_student_notebook_for_download(browser, server):
+    _, text = downloaded_notebook(browser, f"{server}/exercises/a01_rnn_forward/a01_rnn_forward.html")
     notebook = nbformat.reads(text, as_version=4)
     graded = [c for c in notebook.cells if c.metadata.get("nbgrader", {}).get("grade")]
     assert graded, "the download is not the nbgrader student notebook"
@@ -301,12 +306,6 @@ def test_searching_a_korean_term_finds_the_lstm_chapter(browser, server):
 
 
 def test_the_korean_exercise_page_offers_the_korean_notebook(browser, server):
-    load(browser, f"{server}/ko/exercises/a01_rnn_forward/a01_rnn_forward.html")
-    hrefs = browser.execute_script(
-        "return [...document.querySelectorAll('a')].map(a => a.href)"
-        ".filter(h => h.startsWith(location.origin) && h.endsWith('.ipynb'))")
-    assert hrefs, "no .ipynb download link on the Korean exercise page"
-    with urllib.request.urlopen(hrefs[0]) as response:
-        notebook = nbformat.reads(response.read().decode(), as_version=4)
-    assert notebook.metadata.get("gatebygate", {}).get("language") == "ko"
-    assert hrefs[0].endswith("/a01_rnn_forward.ipynb"), "offered under the name a student hands in"
+    href, text = downloaded_notebook(browser, f"{server}/ko/exercises/a01_rnn_forward/a01_rnn_forward.html")
+    assert nbformat.reads(text, as_version=4).metadata.get("gatebygate", {}).get("language") == "ko"
+    assert href.endswith("/a01_rnn_forward.ipynb"), "offered under the name a student hands in"
