@@ -88,7 +88,8 @@ def messages(assignment, language):
 
 
 @functools.lru_cache(maxsize=1)
-def _parser():
+def markdown_parser():
+    """The MyST markdown parser with the book's settings (_config.yml), as Sphinx reads a page."""
     import yaml
     from markdown_it.renderer import RendererHTML
     from myst_parser.config.main import MdParserConfig
@@ -111,7 +112,7 @@ def translate_markdown(source, translations):
     line, keeping the first line's prefix (a list marker, a heading's #'s); a table cell is replaced in its row.
     """
     lines = source.splitlines(keepends=True)
-    tokens = _parser().parse(source)
+    tokens = markdown_parser().parse(source)
     edits, untranslated, cell_index, row_map = {}, [], 0, None
     for position, token in enumerate(tokens):
         if token.type == "tr_open":

@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 LOCALE = ROOT / "locale"
 
 sys.path.insert(0, str(ROOT))
-from autograder.translation import CODE, LINK, MATH, ROLE, _parser, needs_translation  # noqa: E402
+from autograder.translation import CODE, LINK, MATH, ROLE, markdown_parser, needs_translation  # noqa: E402
 
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
 EXPLICIT_TARGET = re.compile(r"^(?:.*?\s)?<([^<>]+)>$", re.S)
@@ -84,14 +84,14 @@ def _structure_problems(msgid, msgstr):
     alone is a list, and Sphinx then silently keeps the English: write "1\\. 제목"), and with no star that
     closes nothing (a closing ** between punctuation and a Hangul letter is not a closing one: "**`x`**가"
     shows the stars)."""
-    tokens = _parser().parse(msgstr)
+    tokens = markdown_parser().parse(msgstr)
     problems = []
     if tokens and tokens[0].type != "paragraph_open":
         problems.append(f"reads as a {tokens[0].type.replace('_open', '')}, not a paragraph: escape its start "
                         "(1\\. for a numbered heading)")
 
     def literal_stars(text):  # a * that opens or closes nothing is left in the text
-        return sum(t.content.count("*") for block in _parser().parse(text) for t in (block.children or [])
+        return sum(t.content.count("*") for block in markdown_parser().parse(text) for t in (block.children or [])
                    if t.type == "text")
 
     if literal_stars(msgstr) > literal_stars(msgid):
