@@ -5,12 +5,20 @@
 * The Korean edition's exercise pages offer the Korean student notebook, exercises/<a>/<a>.ko.ipynb, as their
   .ipynb download, under the name a student hands in (<a>.ipynb); the English ones offer the English release.
 * The few theme strings that Jupyter Book sets itself, in English, get their Korean text here; the theme's
-  own strings come from sphinx-book-theme's Korean catalogue.
+  own strings come from sphinx-book-theme's Korean catalogue; the captions of the table of contents' parts,
+  which sphinx-external-toc inserts after Sphinx has translated the page, are translated here from the root
+  page's catalogue.
 """
 import html
+import os
 import shutil
 import sys
 from pathlib import Path
+
+from sphinx import addnodes
+from sphinx.locale import init as init_locale
+from sphinx.transforms import SphinxTransform
+from sphinx.util.i18n import docname_to_domain
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from autograder.translation import localized_name  # noqa: E402
@@ -62,7 +70,31 @@ def _localized_notebooks(app, exception):
             shutil.copyfile(source, Path(app.outdir, "_sources", docname + ".ipynb"))
 
 
+class TranslateTocCaptions(SphinxTransform):
+    """The table of contents' part captions ("Chapters", "Exercises") in the edition's language.
+
+    sphinx-external-toc inserts the toctrees (priority 100) after Sphinx has translated the page (20), so
+    their captions would stay English. The gettext builder does extract them, into the root page's
+    catalogue; this applies that catalogue to them once they are in place.
+    """
+
+    default_priority = 110
+
+    def apply(self):
+        if _language(self.app) == "en":
+            return
+        dirs = [os.path.join(self.env.srcdir, folder) for folder in self.config.locale_dirs]
+        domain = docname_to_domain(self.env.docname, self.config.gettext_compact)
+        catalogue, found = init_locale(dirs, self.config.language, domain)
+        if not found:
+            return
+        for toctree in self.document.findall(addnodes.toctree):
+            if toctree.get("caption"):
+                toctree["caption"] = toctree["rawcaption"] = catalogue.gettext(toctree["caption"])
+
+
 def setup(app):
+    app.add_transform(TranslateTocCaptions)
     app.connect("config-inited", _search_bar_text)
     app.connect("html-page-context", _switch)
     app.connect("build-finished", _localized_notebooks)

@@ -8,6 +8,7 @@ import http.server
 import json
 import os
 import shutil
+import sys
 import threading
 import urllib.request
 
@@ -15,6 +16,9 @@ import nbformat
 import pytest
 
 from conftest import REPO_ROOT
+
+sys.path.insert(0, os.path.join(REPO_ROOT, "book", "_ext"))
+import catalogue_check  # noqa: E402
 
 SITE = os.environ.get("SITE_DIR", os.path.join(REPO_ROOT, "_build", "html"))
 SCREENSHOTS = os.path.join(REPO_ROOT, "_build", "screenshots")
@@ -293,6 +297,8 @@ def test_the_theme_speaks_korean_in_the_korean_edition(browser, server):
     placeholder = browser.execute_script("return document.querySelector('input[name=q]').placeholder")
     assert "검색" in placeholder, placeholder
     assert "내용" in browser.find_element("css selector", ".bd-sidebar-secondary, .bd-toc").get_attribute("textContent")
+    captions = browser.execute_script("return [...document.querySelectorAll('.caption-text')].map(c => c.textContent)")
+    assert captions and all(catalogue_check.HANGUL.search(c) for c in captions), captions
 
 
 def test_searching_a_korean_term_finds_the_lstm_chapter(browser, server):
