@@ -54,18 +54,23 @@ class FeedbackExporter(HTMLExporter):
 
 
 class RememberedHighlight(Highlight2HTML):
-    """nbconvert's code highlighting, remembered: every page repeats the release's cells (its test cells, the
-    instructions' code), and pygments costs about a tenth of a page. prewarm() highlights them in the parent,
-    so each forked worker inherits them; only a student's own code is highlighted per page."""
+    """nbconvert's code highlighting, with the release's cells remembered: every page repeats them (its test
+    cells, the instructions' code), and pygments costs about a tenth of a page. prewarm() highlights them in
+    the parent, so each forked worker inherits them. A student's own code is highlighted for their page and
+    not kept: a worker's memory does not grow with the class, or with one student's enormous cell."""
 
-    _seen = {}
+    _remembered = {}
+
+    def _key(self, source, language, metadata):
+        magics = (metadata or {}).get("magics_language")  # the only part of a cell's metadata pygments reads
+        return source, language, self.pygments_lexer, magics
+
+    def remember(self, source):
+        self._remembered[self._key(source, None, None)] = super().__call__(source)
 
     def __call__(self, source, language=None, metadata=None):
-        magics = (metadata or {}).get("magics_language")  # the only part of a cell's metadata pygments reads
-        key = (source, language, self.pygments_lexer, magics)
-        if key not in self._seen:
-            self._seen[key] = super().__call__(source, language, metadata)
-        return self._seen[key]
+        remembered = self._remembered.get(self._key(source, language, metadata))
+        return remembered if remembered is not None else super().__call__(source, language, metadata)
 
 
 @functools.lru_cache(maxsize=None)
@@ -92,5 +97,5 @@ def prewarm(release=None):
         highlight = RememberedHighlight(pygments_lexer=lexer, parent=exporter)
         for cell in release.cells:
             if cell.cell_type == "code":
-                highlight(cell.source)
+                highlight.remember(cell.source)
     return exporter

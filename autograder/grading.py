@@ -226,7 +226,8 @@ def _grade(assignment, student_id, student_dir, root, feedback_path, template, o
         if os.path.lexists(os.path.join(submitted, name)):
             os.remove(os.path.join(submitted, name))
     language = translation.notebook_language(notebook)
-    notebook, repairs = repair(notebook, nbformat.read(template["release"], as_version=4))
+    release = nbformat.read(template["release"], as_version=4)
+    notebook, repairs = repair(notebook, release)
     notes[:0] = repairs
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -251,7 +252,7 @@ def _grade(assignment, student_id, student_dir, root, feedback_path, template, o
     from . import feedback
 
     if language != "en":  # nbgrader restored the release's English instructions: the feedback shows the student's
-        autograded, _ = translation.translate_notebook(autograded, assignment, language)
+        autograded = translation.localize_release_cells(autograded, release, assignment, language)
     feedback.write_feedback(autograded, feedback_path, assignment, NBGRADER_STUDENT, api.coursedir.db_url)
     score, tests = _scores(api, assignment, NBGRADER_STUDENT, autograded)
     return row(status, score, tests=tests)

@@ -187,6 +187,21 @@ def translate_notebook(notebook, assignment, language):
     return translated, untranslated
 
 
+def localize_release_cells(notebook, release, assignment, language):
+    """A copy of a student's `notebook` whose cells that are the release's markdown, word for word, are in
+    `language`. Only the release (trusted) is parsed: a student's own text is never read by the parser, which
+    runs in the grader, outside the sandbox and its time limits."""
+    localized, _ = translate_notebook(release, assignment, language)
+    table = {english.source: mine.source for english, mine in zip(release.cells, localized.cells)
+             if english.cell_type == "markdown" and english.source != mine.source}
+    result = copy.deepcopy(notebook)
+    for cell in result.cells:
+        if cell.cell_type == "markdown" and cell.source in table:
+            cell.source = table[cell.source]
+    result.metadata[METADATA_KEY] = {"language": language}
+    return result
+
+
 def write_localized_releases(assignment, release_directory):
     """Write <release>/<a>/<a>.<language>.ipynb for every language that has the assignment's catalogue."""
     import nbformat
