@@ -12,10 +12,10 @@ import os
 import shutil
 import sys
 
-from .assignments import CourseError, generate_release, list_assignments, require_assignment
-from .nbgrader_config import CELL_TIMEOUT, NOTEBOOK_TIMEOUT
-from .sandbox import MiB, Limits
-from .submissions import DEFAULT_ID_PATTERN, MAX_ARCHIVE_BYTES, MAX_NOTEBOOK_BYTES
+from .course import CourseError, generate_release, list_assignments, require_assignment
+from .pipeline.config import CELL_TIMEOUT, NOTEBOOK_TIMEOUT
+from .isolation.sandbox import MiB, Limits
+from .grading.submissions import DEFAULT_ID_PATTERN, MAX_ARCHIVE_BYTES, MAX_NOTEBOOK_BYTES
 
 
 def main(argv=None):
@@ -122,8 +122,8 @@ def _check(args):
 def _grade(args):
     import tempfile
 
-    from .grading import GradingOptions, grade_class
-    from .submissions import unpack_lms_zip
+    from .grading.run import GradingOptions, grade_class
+    from .grading.submissions import unpack_lms_zip
 
     if args.workers is not None and args.workers < 1:
         raise CourseError("--workers must be at least 1")

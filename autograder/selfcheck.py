@@ -13,15 +13,16 @@ import tempfile
 
 import nbformat
 
-from . import diagnosis, sandbox
-from .assignments import CourseError
-from .nbgrader_config import CELL_TIMEOUT
-from .safe_files import Refused, copy_tree, read_regular
-from .submissions import MAX_NOTEBOOK_BYTES
-from .zygote import KernelZygote, preloadable_imports
+from .judge import mistakes as diagnosis
+from .isolation import sandbox
+from .course import CourseError
+from .pipeline.config import CELL_TIMEOUT
+from .isolation.safe_files import Refused, copy_tree, read_regular
+from .grading.submissions import MAX_NOTEBOOK_BYTES
+from .isolation.zygote import KernelZygote, preloadable_imports
 
 MAX_FOLDER_BYTES = 128 * 1024 ** 2  # of the files beside the notebook, what the check copies
-KERNEL_CLIENT = "autograder.kernel_client.PromptKernelClient"
+KERNEL_CLIENT = "autograder.pipeline.kernel_client.PromptKernelClient"
 
 
 def can_sandbox():

@@ -3,12 +3,12 @@ import os
 
 import nbformat
 
-from .assignments import EXERCISES_DIR, SOLUTIONS_DIR
+from .course import EXERCISES_DIR, SOLUTIONS_DIR
 
 
 def exercise_notebook(assignment, language="en"):
     """The students' version, exactly as released in exercises/ (in `language`: a01.ko.ipynb for "ko")."""
-    from .translation import localized_name
+    from .i18n.translation import localized_name
 
     return nbformat.read(os.path.join(EXERCISES_DIR, assignment, localized_name(assignment, language)), as_version=4)
 

@@ -18,8 +18,8 @@ import time
 import nbformat
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from autograder.nbgrader_config import REPO_ROOT  # noqa: E402
-from autograder.sandbox import missing_tools  # noqa: E402
+from autograder.pipeline.config import REPO_ROOT  # noqa: E402
+from autograder.isolation.sandbox import missing_tools  # noqa: E402
 from autograder.testing import solved_exercise  # noqa: E402
 
 

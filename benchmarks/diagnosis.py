@@ -23,8 +23,8 @@ import warnings
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tests"))
 
-from autograder import diagnosis  # noqa: E402
-from autograder.verdicts import JudgeHiddenTests  # noqa: E402
+from autograder.judge import mistakes as diagnosis  # noqa: E402
+from autograder.judge.verdicts import JudgeHiddenTests  # noqa: E402
 
 
 def emission(hidden, function, fn):

@@ -25,8 +25,8 @@ import time
 import nbformat
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from autograder.assignments import SOLUTIONS_DIR  # noqa: E402
-from autograder.nbgrader_config import REPO_ROOT  # noqa: E402
+from autograder.course import SOLUTIONS_DIR  # noqa: E402
+from autograder.pipeline.config import REPO_ROOT  # noqa: E402
 from autograder.testing import solved_exercise  # noqa: E402
 
 

@@ -10,9 +10,9 @@ import warnings
 
 import pytest
 
-from autograder import diagnosis
-from autograder.checking import observe_safely
-from autograder.verdicts import JudgeHiddenTests, decode_observation
+from autograder.judge import mistakes as diagnosis
+from autograder.judge.checking import observe_safely
+from autograder.judge.verdicts import JudgeHiddenTests, decode_observation
 
 
 def emitted(case, fn, shim):

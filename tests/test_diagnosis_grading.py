@@ -14,8 +14,9 @@ import cloudpickle
 import nbformat
 import pytest
 
-from autograder import diagnosis, sandbox
-from autograder.grading import GradingOptions, grade_class
+from autograder.judge import mistakes as diagnosis
+from autograder.isolation import sandbox
+from autograder.grading.run import GradingOptions, grade_class
 from autograder.lms import export
 from autograder.testing import set_answer, solved_exercise
 

@@ -5,7 +5,7 @@ import nbformat
 from bs4 import BeautifulSoup
 from nbconvert.exporters import HTMLExporter
 
-from autograder.feedback import FeedbackExporter
+from autograder.pipeline.feedback import FeedbackExporter
 
 # A 1x1 PNG, as a plot's output would carry one.
 PIXEL = base64.b64encode(bytes.fromhex(

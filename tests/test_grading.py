@@ -7,9 +7,9 @@ import sys
 import nbformat
 import pytest
 
-from autograder.assignments import list_assignments
-from autograder import sandbox
-from autograder.grading import GradingOptions, grade_class
+from autograder.course import list_assignments
+from autograder.isolation import sandbox
+from autograder.grading.run import GradingOptions, grade_class
 from autograder.testing import exercise_notebook, set_answer, solved_exercise
 
 from conftest import REPO_ROOT
@@ -85,7 +85,7 @@ def test_a_stamped_gradebook_is_the_one_nbgrader_makes(tmp_path):
 
     from nbgrader.api import Gradebook
 
-    from autograder.grading import _stamped_gradebook
+    from autograder.grading.run import _stamped_gradebook
 
     ours, theirs = tmp_path / "ours.db", tmp_path / "theirs.db"
     _stamped_gradebook(str(ours))

@@ -7,11 +7,11 @@ import zipfile
 import nbformat
 import pytest
 
-from autograder import sandbox
-from autograder.assignments import CourseError
-from autograder.grading import grade_class
+from autograder.isolation import sandbox
+from autograder.course import CourseError
+from autograder.grading.run import grade_class
 from autograder.selfcheck import check_notebook
-from autograder.submissions import unpack_lms_zip
+from autograder.grading.submissions import unpack_lms_zip
 from autograder.testing import exercise_notebook, set_answer, solved_exercise
 
 from conftest import REPO_ROOT

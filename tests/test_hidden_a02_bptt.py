@@ -4,7 +4,7 @@ import copy
 import numpy as np
 import pytest
 
-from autograder.checking import assert_matches
+from autograder.judge.checking import assert_matches
 from autograder.hidden import a02_bptt as hidden
 from autograder.reference import bptt as ref
 from diagnosis_tests import diagnosis_tests

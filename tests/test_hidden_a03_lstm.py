@@ -59,7 +59,7 @@ def test_messages_say_what_is_wrong():
 
 def test_backward_probes_report_the_wrong_gradient():
     """A backward that is wrong is caught by the gradient check and by autograd on their own, too."""
-    from autograder.checking import check_function
+    from autograder.judge.checking import check_function
     wrong = backward_with(dc_path="no tanh'")
     for case in hidden.CHECKS["lstm_step_backward"]:
         if case.run is None:
@@ -70,7 +70,7 @@ def test_backward_probes_report_the_wrong_gradient():
 
 def test_torch_probes_alone_catch_wrong_code():
     """The cases that compare with torch reject wrong code by themselves (not only the reference cases)."""
-    from autograder.checking import check_function
+    from autograder.judge.checking import check_function
     for function, mutant, case_name in [
             ("lstm_step_forward", "forget and input gates swapped", "equals torch.nn.LSTMCell (float64)"),
             ("lstm_forward", "hidden state carried, cell state restarts from c0", "equals torch.nn.LSTM (float64)"),
@@ -84,7 +84,7 @@ def test_torch_probes_alone_catch_wrong_code():
 
 def test_the_sources_pseudocode_fails_on_values_where_it_runs():
     """With D == H, `combine = prev_ht + input` runs without a shape error: the values must still give it away."""
-    from autograder.checking import check_function
+    from autograder.judge.checking import check_function
     for function in ("forget_gate", "input_gate", "candidate", "output_gate", "lstm_step_forward"):
         square = [case for case in hidden.CHECKS[function] if case.name == "D equal to H"]
         assert square, f"{function} has no case with D == H"

@@ -62,7 +62,7 @@ def test_cases_run_in_a_kernel_without_the_autograder_package(tmp_path):
     import subprocess
     import sys
 
-    from autograder import verdicts
+    from autograder.judge import verdicts
 
     path = tmp_path / "cases.pkl"
     verdicts.write_cases_file("a04_gru", str(path))

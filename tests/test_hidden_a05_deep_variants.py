@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from autograder.checking import check_function
+from autograder.judge.checking import check_function
 from autograder.hidden import a05_deep_variants as hidden
 
 from diagnosis_tests import diagnosis_tests

@@ -16,9 +16,9 @@ import zipfile
 import nbformat
 import pytest
 
-from autograder import sandbox
-from autograder.grading import GradingOptions, autograded_notebook, grade_class
-from autograder.submissions import unpack_lms_zip
+from autograder.isolation import sandbox
+from autograder.grading.run import GradingOptions, autograded_notebook, grade_class
+from autograder.grading.submissions import unpack_lms_zip
 from autograder.testing import answer_cell_ids, exercise_notebook, set_answer, solved_exercise
 
 ASSIGNMENT = "a01_rnn_forward"

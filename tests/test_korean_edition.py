@@ -13,10 +13,11 @@ import nbformat
 import polib
 import pytest
 
-from autograder import sandbox, translation
-from autograder.assignments import list_assignments
-from autograder.diagnosis import catalogue
-from autograder.grading import grade_class
+from autograder.isolation import sandbox
+from autograder.i18n import translation
+from autograder.course import list_assignments
+from autograder.judge.mistakes import catalogue
+from autograder.grading.run import grade_class
 from autograder.testing import exercise_notebook, set_answer, solved_exercise
 from conftest import REPO_ROOT
 

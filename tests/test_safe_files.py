@@ -3,7 +3,7 @@ import os
 
 import pytest
 
-from autograder.safe_files import Refused, copy_tree, read_regular, tree_hash
+from autograder.isolation.safe_files import Refused, copy_tree, read_regular, tree_hash
 
 
 @pytest.fixture

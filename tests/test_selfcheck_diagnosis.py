@@ -4,7 +4,7 @@ import os
 import nbformat
 import pytest
 
-from autograder import sandbox
+from autograder.isolation import sandbox
 from autograder.selfcheck import check_notebook
 from autograder.testing import set_answer, solved_exercise
 

@@ -6,8 +6,8 @@ import zipfile
 
 import pytest
 
-from autograder.submissions import unpack_lms_zip
-from autograder.safe_files import unsafe_name
+from autograder.grading.submissions import unpack_lms_zip
+from autograder.isolation.safe_files import unsafe_name
 
 ASSIGNMENT = "a01_rnn_forward"
 MiB = 1024 ** 2

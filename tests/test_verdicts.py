@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 import torch
 
-from autograder import sandbox
-from autograder.verdicts import MIME_TYPE, decode
+from autograder.isolation import sandbox
+from autograder.judge.verdicts import MIME_TYPE, decode
 
 
 def shim():
@@ -49,9 +49,9 @@ def test_malformed_emissions_decode_to_failures_never_to_errors():
     """Whatever the kernel sends (a student may replace IPython's display), decoding never raises."""
     import functools
 
-    from autograder.checking import Raised, Unreadable, judge_case
+    from autograder.judge.checking import Raised, Unreadable, judge_case
     from autograder.hidden import a01_rnn_forward as hidden
-    from autograder.verdicts import JudgeHiddenTests, bounded_unpacker, decode_observation
+    from autograder.judge.verdicts import JudgeHiddenTests, bounded_unpacker, decode_observation
 
     good = shim().encode(np.ones(3))
     forged = [
@@ -84,7 +84,7 @@ def test_the_shim_reports_each_case_on_its_own():
     import pickle
 
     from autograder.hidden import a01_rnn_forward as hidden
-    from autograder.verdicts import JudgeHiddenTests, decode_observation
+    from autograder.judge.verdicts import JudgeHiddenTests, decode_observation
 
     module = shim()
     module._cases = pickle.loads(pickle.dumps({"a01_rnn_forward": hidden.CHECKS}))
@@ -116,7 +116,7 @@ def test_a_cell_scores_the_passed_fraction_or_all_or_nothing(partial, monkeypatc
 
     from autograder.hidden import a01_rnn_forward as hidden
     from autograder.hidden.a01_rnn_forward_mistakes import naive_sigmoid
-    from autograder.verdicts import JudgeHiddenTests
+    from autograder.judge.verdicts import JudgeHiddenTests
 
     module = shim()
     outputs = []

@@ -6,8 +6,8 @@ import socket
 import nbformat
 import pytest
 
-from autograder import sandbox
-from autograder.zygote import KernelZygote, is_alive, preloadable_imports
+from autograder.isolation import sandbox
+from autograder.isolation.zygote import KernelZygote, is_alive, preloadable_imports
 
 
 def test_preloads_only_the_heavy_libraries_a_notebook_imports():
@@ -42,7 +42,7 @@ def test_a_zygote_that_cannot_import_says_so():
 
 @pytest.mark.skipif(bool(sandbox.missing_tools()), reason=f"needs {sandbox.INSTALL_HINT}")
 def test_a_stopped_zygote_is_the_graders_error_not_the_students(tmp_path):
-    from autograder.grading import GradingOptions, make_template, grade_student
+    from autograder.grading.run import GradingOptions, make_template, grade_student
     from autograder.testing import solved_exercise
 
     assignment = "a01_rnn_forward"

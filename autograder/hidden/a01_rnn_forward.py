@@ -1,7 +1,7 @@
 """Hidden cases for a01_rnn_forward: activations, one RNN step, the sequence forward, the output layer."""
 import numpy as np
 
-from ..checking import FLOAT32_TOL, Case, check_function, random_normal as rn
+from ..judge.checking import FLOAT32_TOL, Case, check_function, random_normal as rn
 from ..reference import activations, rnn
 
 f32 = dict(dtype="float32")

@@ -9,7 +9,7 @@ import numpy as np
 
 from ..reference import activations as act
 from ..reference import rnn as ref
-from ..diagnosis import catalogue_of
+from ..judge.mistakes import catalogue_of
 
 
 def naive_sigmoid(x):

@@ -16,7 +16,7 @@ import copy
 
 import numpy as np
 
-from ..checking import FLOAT32_TOL, Case, closure_probe, check_function, random_normal as rn
+from ..judge.checking import FLOAT32_TOL, Case, closure_probe, check_function, random_normal as rn
 from ..reference import bptt
 
 # Gradients from torch.autograd must agree to 1e-8 relative error (float64 everywhere).

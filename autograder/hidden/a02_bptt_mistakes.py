@@ -7,7 +7,7 @@ grader's side, never in a student's kernel.
 """
 import numpy as np
 
-from ..diagnosis import catalogue_of
+from ..judge.mistakes import catalogue_of
 from ..reference import bptt as ref
 
 

@@ -10,7 +10,7 @@ import torch
 
 from ..reference import lstm as ref
 from ..reference.activations import sigmoid, tanh
-from ..diagnosis import catalogue_of
+from ..judge.mistakes import catalogue_of
 
 
 # ------------------------------------------------------------------------------------------ gate mutants

@@ -21,9 +21,9 @@ from collections import OrderedDict
 
 import numpy as np
 
-from ..checking import FLOAT32_TOL, Case, ReferenceWithTwins, check_function
-from ..checking import call_probe as _call
-from ..checking import random_normal as rn
+from ..judge.checking import FLOAT32_TOL, Case, ReferenceWithTwins, check_function
+from ..judge.checking import call_probe as _call
+from ..judge.checking import random_normal as rn
 from ..reference import gru
 
 PARAM_NAMES = ("W_z", "U_z", "b_z", "W_r", "U_r", "b_r", "W_n", "b_in", "U_n", "b_hn")

@@ -11,7 +11,7 @@ from ..reference import activations as act
 from ..reference import gru as ref
 
 
-from ..diagnosis import catalogue_of
+from ..judge.mistakes import catalogue_of
 
 sig, tanh = act.sigmoid, act.tanh
 

@@ -17,9 +17,9 @@ value for a kernel that has no autograder package, and no expected output is sto
 
 import numpy as np
 
-from ..checking import FLOAT32_TOL, Case, ReferenceWithTwins, check_function
-from ..checking import call_probe as _call
-from ..checking import random_normal as rn
+from ..judge.checking import FLOAT32_TOL, Case, ReferenceWithTwins, check_function
+from ..judge.checking import call_probe as _call
+from ..judge.checking import random_normal as rn
 from ..reference import deep
 
 # float64 against torch: any correct order of operations agrees to ~1e-15.

@@ -12,7 +12,7 @@ from ..reference import deep as ref
 from ..reference import rnn
 
 
-from ..diagnosis import catalogue_of
+from ..judge.mistakes import catalogue_of
 
 
 # ----------------------------------------------------------------------------- stacked_rnn_forward mutants

@@ -12,7 +12,7 @@ import copy
 import numpy as np
 import torch
 
-from ..checking import FLOAT32_TOL, Case, check_function, random_normal as rn
+from ..judge.checking import FLOAT32_TOL, Case, check_function, random_normal as rn
 from ..reference import char_lm
 
 f32 = dict(dtype="float32")

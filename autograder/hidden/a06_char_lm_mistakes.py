@@ -8,7 +8,7 @@ grader's side, never in a student's kernel.
 import numpy as np
 import torch
 
-from ..diagnosis import catalogue_of
+from ..judge.mistakes import catalogue_of
 from ..reference import char_lm as ref
 from ..reference.bptt import clip_by_global_norm
 from ..reference.lstm import PARAM_NAMES as LSTM_NAMES, lstm_step_backward, lstm_step_forward

@@ -21,7 +21,7 @@ from sphinx.transforms import SphinxTransform
 from sphinx.util.i18n import docname_to_domain
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from autograder.translation import localized_name  # noqa: E402
+from autograder.i18n.translation import localized_name  # noqa: E402
 
 EDITIONS = {"en": ("", "English"), "ko": ("ko/", "한국어")}  # language: (folder under _build/html, its name)
 SEARCH_BAR_TEXT = {"ko": "이 책에서 검색…"}

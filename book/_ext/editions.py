@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[2]
 BUILD = ROOT / "_build"
 LOCALE = ROOT / "locale"
 sys.path.insert(0, str(ROOT))
-from autograder.translation import GRADER_DOMAIN, LANGUAGES, write_grader_template  # noqa: E402
+from autograder.i18n.translation import GRADER_DOMAIN, LANGUAGES, write_grader_template  # noqa: E402
 
 
 def build(builder, outdir, doctreedir, **overrides):

@@ -213,9 +213,9 @@ def test_screenshot_of_a_chapter(browser, server):
 
 def test_the_class_report_opens_offline(browser, tmp_path):
     """report.html, as a grading run writes it, in the browser: plots load, tables filled, nothing fetched."""
-    from autograder.diagnosis import catalogue
-    from autograder.grading import GradeRow
-    from autograder.report import write_class_report
+    from autograder.judge.mistakes import catalogue
+    from autograder.grading.run import GradeRow
+    from autograder.grading.report import write_class_report
 
     mistake = catalogue("a01_rnn_forward")["sigmoid"][0]
     cases = [{"function": "sigmoid", "name": f"case {k}", "passed": k > 0, "message": "" if k else "differs"}

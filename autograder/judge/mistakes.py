@@ -29,10 +29,10 @@ from typing import Callable
 
 import numpy as np
 
-from . import translation
+from ..i18n import translation
 from .checking import Raised, judge_case, observe_safely
 
-BOOK_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "book")
+BOOK_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "book")
 
 
 @dataclass(frozen=True)
@@ -179,11 +179,11 @@ def add_selfcheck_probe(notebook, path):
 
     import nbformat
 
-    from . import sandbox
-    from .assignments import list_assignments
+    from ..isolation import sandbox
+    from ..course import list_assignments
     from .verdicts import write_cases_file
 
-    from .translation import assignment_of
+    from ..i18n.translation import assignment_of
 
     assignment = assignment_of(path)
     if assignment not in list_assignments():

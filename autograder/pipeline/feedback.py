@@ -14,7 +14,7 @@ from nbconvert.exporters import HTMLExporter, TemplateExporter
 from nbconvert.filters.highlight import Highlight2HTML
 from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
 
-from .nbgrader_config import course_config
+from .config import course_config
 
 IMAGE_WITHOUT_ALT = re.compile(r"<img(?![^>]*\balt=)")
 

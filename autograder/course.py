@@ -2,7 +2,7 @@
 import os
 import re
 
-from .nbgrader_config import REPO_ROOT
+from .pipeline.config import REPO_ROOT
 
 SOLUTIONS_DIR = os.path.join(REPO_ROOT, "solutions")
 EXERCISES_DIR = os.path.join(REPO_ROOT, "exercises")
@@ -42,8 +42,8 @@ def generate_release(names=None, release_directory=EXERCISES_DIR, work_directory
     """
     from nbgrader.apps import NbGraderAPI
 
-    from .nbgrader_config import WORK_DIRECTORY, course_config
-    from .translation import write_localized_releases
+    from .pipeline.config import WORK_DIRECTORY, course_config
+    from .i18n.translation import write_localized_releases
 
     config = course_config(work_directory=work_directory or WORK_DIRECTORY,
                            release_directory=os.path.abspath(release_directory))

@@ -13,7 +13,7 @@ import os
 
 from traitlets.config import Config
 
-REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 WORK_DIRECTORY = "grading"
 
 # Seconds one cell may run before it is interrupted. Generous: a correct cell here takes well under one.
@@ -48,9 +48,9 @@ def course_config(root=REPO_ROOT, work_directory=WORK_DIRECTORY, release_directo
     c.GradingExecute.notebook_timeout = notebook_timeout
     # Once the last cell has run, nothing in the kernel is worth a graceful exit: kill it at once.
     c.Execute.shutdown_kernel = "immediate"
-    c.AsyncKernelManager.client_class = "autograder.kernel_client.PromptKernelClient"
+    c.AsyncKernelManager.client_class = "autograder.pipeline.kernel_client.PromptKernelClient"
     # What the kernel sends is the student's: a message nested too deeply for nbformat is cut, not a grader crash.
-    c.Session.unpacker = "autograder.verdicts.bounded_unpacker"
+    c.Session.unpacker = "autograder.judge.verdicts.bounded_unpacker"
     # Every notebook runs in the course's own Python kernel, whatever kernel the student's copy names.
     c.Execute.kernel_name = "python3"
     c.LimitOutput.max_lines = 200
@@ -62,16 +62,16 @@ def course_config(root=REPO_ROOT, work_directory=WORK_DIRECTORY, release_directo
     # So is its last, AssignLatePenalties: the course sets no due dates, so it could only ever record a
     # penalty of 0, at 0.01 s of gradebook queries per student.
     c.Autograde.autograde_preprocessors = [
-        "autograder.preprocessors.GradingExecute",
-        "autograder.verdicts.JudgeHiddenTests",
-        "autograder.verdicts.CapOutputs",
+        "autograder.pipeline.preprocessors.GradingExecute",
+        "autograder.judge.verdicts.JudgeHiddenTests",
+        "autograder.judge.verdicts.CapOutputs",
         "nbgrader.preprocessors.IgnorePattern",
         "nbconvert.preprocessors.ClearMetadataPreprocessor",
         "nbgrader.preprocessors.LimitOutput",
         "nbgrader.preprocessors.SaveAutoGrades",
     ]
     c.GenerateFeedback.preprocessors = [
-        "autograder.preprocessors.ClearReleasedHiddenTests",
+        "autograder.pipeline.preprocessors.ClearReleasedHiddenTests",
         "nbgrader.preprocessors.GetGrades",
         "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
     ]

@@ -17,7 +17,7 @@ import functools
 import os
 import re
 
-from .nbgrader_config import REPO_ROOT
+from ..pipeline.config import REPO_ROOT
 
 LOCALE_DIR = os.path.join(REPO_ROOT, "locale")
 LANGUAGES = ("ko",)
@@ -228,8 +228,8 @@ def grader_catalogue_path(language):
 
 def grader_messages():
     """[(English message, where it comes from)] in course order, each once."""
-    from .assignments import list_assignments
-    from .diagnosis import catalogue
+    from ..course import list_assignments
+    from ..judge.mistakes import catalogue
 
     found = {text: "the sentence around a known mistake (autograder/diagnosis.py)"
              for text in (HINT, DIAGNOSIS, ALTERNATIVE)}

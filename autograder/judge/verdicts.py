@@ -20,7 +20,8 @@ from nbformat import NotebookNode
 
 from nbgrader.preprocessors import NbGraderPreprocessor
 
-from . import checking, diagnosis, translation
+from . import checking, mistakes as diagnosis
+from ..i18n import translation
 
 MIME_TYPE = "application/vnd.gatebygate.hidden-outputs+json"
 HIDDEN_IMPORT = re.compile(r"from autograder\.hidden import (\w+) as hidden")

@@ -38,11 +38,12 @@ from dataclasses import asdict, dataclass, field
 import nbformat
 from tqdm import tqdm
 
-from . import sandbox, translation, zygote
-from .assignments import SOLUTIONS_DIR, CourseError, last_line, require_assignment
-from .nbgrader_config import CELL_TIMEOUT, NOTEBOOK_TIMEOUT, REPO_ROOT, course_config
+from ..isolation import sandbox, zygote
+from ..i18n import translation
+from ..course import SOLUTIONS_DIR, CourseError, last_line, require_assignment
+from ..pipeline.config import CELL_TIMEOUT, NOTEBOOK_TIMEOUT, REPO_ROOT, course_config
 from .repair import repair
-from .safe_files import MiB, Refused, copy_tree, read_regular, tree_hash, unsafe_name
+from ..isolation.safe_files import MiB, Refused, copy_tree, read_regular, tree_hash, unsafe_name
 from .submissions import MAX_NOTEBOOK_BYTES, Unpacked
 
 # Inside a student's own course folder and gradebook, nbgrader knows them by this id. Their real id, any
@@ -249,7 +250,7 @@ def _grade(assignment, student_id, student_dir, root, feedback_path, template, o
     status, limit = _time_limit_reached(autograded, options)
     if limit:
         notes.insert(0, limit)
-    from . import feedback
+    from ..pipeline import feedback
 
     if language != "en":  # nbgrader restored the release's English instructions: the feedback shows the student's
         autograded = translation.localize_release_cells(autograded, release, assignment, language)
@@ -265,7 +266,7 @@ def autograded_notebook(root, assignment):
 
 def _time_limit_reached(autograded, options):
     """("timeout", what the student reads) when a cell or the whole notebook ran out of time, else ("ok", "")."""
-    from .preprocessors import NOT_RUN
+    from ..pipeline.preprocessors import NOT_RUN
 
     errors = [o for cell in autograded.cells for o in cell.get("outputs", []) if o.get("output_type") == "error"]
     not_run = sum(o.get("ename") == NOT_RUN for o in errors)
@@ -327,7 +328,7 @@ def make_template(assignment, template_dir, options):
     from nbgrader.api import Gradebook
     from nbgrader.apps import NbGraderAPI
 
-    from .verdicts import write_cases_file
+    from ..judge.verdicts import write_cases_file
 
     shutil.rmtree(template_dir, ignore_errors=True)
     os.makedirs(template_dir)
@@ -422,8 +423,8 @@ def _prewarm(assignment, template):
     """Do once, before forking the workers, what every worker would otherwise do for its first student."""
     import nbgrader.apps  # noqa: F401
 
-    from . import feedback
-    from .verdicts import JudgeHiddenTests
+    from ..pipeline import feedback
+    from ..judge.verdicts import JudgeHiddenTests
 
     feedback.prewarm(nbformat.read(template["release"], as_version=4))
     JudgeHiddenTests()._cases(assignment)  # the reference's outputs, cached on the class, inherited by workers

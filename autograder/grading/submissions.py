@@ -19,8 +19,8 @@ import stat
 import zipfile
 from dataclasses import dataclass, field
 
-from .assignments import CourseError
-from .safe_files import MiB, unsafe_name
+from ..course import CourseError
+from ..isolation.safe_files import MiB, unsafe_name
 
 # Lazy: a notebook inside a folder belongs to that (innermost) folder; a top-level one to its name's prefix.
 DEFAULT_ID_PATTERN = r"^(?:[^/]*/)*?(?P<student_id>[^/_][^/]*?)(?:/[^/]+|_[^/]*)\.ipynb$"

@@ -15,7 +15,7 @@ import os
 import statistics
 from collections import Counter, defaultdict
 
-from .nbgrader_config import REPO_ROOT
+from ..pipeline.config import REPO_ROOT
 
 VERDICT_KEY = "gatebygate/verdict"
 SITE_DIR = os.path.join(REPO_ROOT, "_build", "html")
@@ -115,7 +115,7 @@ def class_numbers(out, assignment, rows):
 
 def _slowest(out, assignment, rows, count=10):
     """Seconds per student: from writing the submitted notebook into the course folder to saving the result."""
-    from .grading import NBGRADER_STUDENT
+    from .run import NBGRADER_STUDENT
 
     timings = []
     for row in rows:
