@@ -6,19 +6,28 @@
     python -m autograder cases [ASSIGNMENT ...]
     python -m autograder export ASSIGNMENT [--roster CANVAS.csv] [--column NAME] [--grades CSV] [--out DIR]
 """
+from __future__ import annotations
+
 import argparse
-import importlib
 import os
 import shutil
 import sys
+import tempfile
 
-from .course import CourseError, generate_release, list_assignments, require_assignment
+from . import hidden
+from .course import CourseError, list_assignments, require_assignment
+from .grading.layout import default_out
+from .grading.records import GradingOptions
+from .grading.run import grade_class
+from .grading.submissions import DEFAULT_ID_PATTERN, MAX_ARCHIVE_BYTES, MAX_NOTEBOOK_BYTES, unpack_lms_zip
+from .isolation.sandbox import Limits, MiB
+from .lms import export
 from .pipeline.config import CELL_TIMEOUT, NOTEBOOK_TIMEOUT
-from .isolation.sandbox import MiB, Limits
-from .grading.submissions import DEFAULT_ID_PATTERN, MAX_ARCHIVE_BYTES, MAX_NOTEBOOK_BYTES
+from .selfcheck import can_sandbox, check_notebook
 
 
-def main(argv=None):
+def main(argv: list[str] | None = None) -> int:
+    """Parse the command line and run its command; return the exit status (2 for bad instructor input)."""
     parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -70,9 +79,7 @@ def main(argv=None):
         if args.command == "check":
             return _check(args)
         if args.command == "release":
-            generate_release(args.assignments or None)
-            print(f"exercises/ regenerated: {', '.join(args.assignments or list_assignments())}")
-            return 0
+            return _release(args.assignments)
         if args.command == "export":
             return _export(args)
         if args.command == "cases":
@@ -105,8 +112,6 @@ def _limits(args):
 
 
 def _check(args):
-    from .selfcheck import can_sandbox, check_notebook
-
     use_sandbox = not args.no_sandbox and can_sandbox()
     if not args.no_sandbox and not use_sandbox:
         print("bubblewrap is not installed: running the notebook directly, as Jupyter would "
@@ -119,12 +124,18 @@ def _check(args):
     return 1 if failed or not results else 0
 
 
+def _release(assignments):
+    # nbgrader's apps cost about 1.3 s of CPU to import (measured: a fresh `python -c "import autograder.release"`
+    # against `import autograder`), which only `release` needs (`grade` imports them once it has someone to
+    # grade: grading/run.py).
+    from .release import generate_release
+
+    generate_release(assignments or None)
+    print(f"exercises/ regenerated: {', '.join(assignments or list_assignments())}")
+    return 0
+
+
 def _grade(args):
-    import tempfile
-
-    from .grading.run import GradingOptions, grade_class
-    from .grading.submissions import unpack_lms_zip
-
     if args.workers is not None and args.workers < 1:
         raise CourseError("--workers must be at least 1")
     if args.no_sandbox:
@@ -157,7 +168,7 @@ def _grade(args):
     for row in rows:
         detail = f" ({row.detail})" if row.detail else ""
         print(f"{row.student_id:<{width}}  {row.score:>5g} / {row.max_score:<3g}  {row.status}{detail}")
-    out = args.out or os.path.join("grading", args.assignment)
+    out = args.out or os.path.relpath(default_out(args.assignment))
     statuses = {}
     for row in rows:
         statuses[row.status] = statuses.get(row.status, 0) + 1
@@ -167,9 +178,7 @@ def _grade(args):
 
 
 def _export(args):
-    from .lms import export
-
-    grades = args.grades or os.path.join("grading", args.assignment, "grades.csv")
+    grades = args.grades or os.path.join(os.path.relpath(default_out(args.assignment)), "grades.csv")
     if not os.path.isfile(grades):
         raise CourseError(f"{grades}: no such file (grade the class first, or pass --grades)")
     if args.roster and not os.path.isfile(args.roster):
@@ -190,8 +199,8 @@ def _export(args):
 
 def _cases(names):
     for name in names:
-        hidden = importlib.import_module(f"autograder.hidden.{require_assignment(name)}")
-        counts = {function: len(cases) for function, cases in hidden.CHECKS.items()}
+        checks = hidden.load(require_assignment(name)).CHECKS
+        counts = {function: len(cases) for function, cases in checks.items()}
         print(f"{name}: " + ", ".join(f"{function} {count}" for function, count in counts.items())
               + f" (total {sum(counts.values())})")
     return 0

@@ -1,9 +1,14 @@
-"""Where the course's assignments live, and how their students' versions are generated."""
+"""Where the course lives and which assignments it has: the one module every layer of the grader may import.
+
+Standard library only, so that the judge, the sandbox and the translations can all know the course's folders
+without importing the grader (tests/test_layers.py keeps it so).
+"""
+from __future__ import annotations
+
 import os
 import re
 
-from .pipeline.config import REPO_ROOT
-
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SOLUTIONS_DIR = os.path.join(REPO_ROOT, "solutions")
 EXERCISES_DIR = os.path.join(REPO_ROOT, "exercises")
 NAME_PATTERN = re.compile(r"^[a-z0-9_]+$")
@@ -13,7 +18,7 @@ class CourseError(Exception):
     """Bad instructor input: the message is one line that names what is wrong."""
 
 
-def list_assignments():
+def list_assignments() -> list[str]:
     """Assignment names in course order: every solutions/<name>/<name>.ipynb."""
     names = []
     for name in sorted(os.listdir(SOLUTIONS_DIR)):
@@ -22,7 +27,7 @@ def list_assignments():
     return names
 
 
-def require_assignment(name):
+def require_assignment(name: str) -> str:
     """Return `name` if it is a known assignment, else raise CourseError saying which ones exist."""
     if not NAME_PATTERN.match(name or ""):
         raise CourseError(f"assignment name {name!r} may only use a-z, 0-9 and _")
@@ -33,30 +38,7 @@ def require_assignment(name):
     return name
 
 
-def generate_release(names=None, release_directory=EXERCISES_DIR, work_directory=None):
-    """Run nbgrader generate_assignment for each assignment, writing the students' versions; then, from each
-    and the translation catalogues, the students' versions in the other languages (translation.py).
-
-    release_directory: where <name>/<name>.ipynb is written (exercises/ by default).
-    work_directory: where nbgrader keeps the gradebook it records the assignment in (grading/ by default).
-    """
-    from nbgrader.apps import NbGraderAPI
-
-    from .pipeline.config import WORK_DIRECTORY, course_config
-    from .i18n.translation import write_localized_releases
-
-    config = course_config(work_directory=work_directory or WORK_DIRECTORY,
-                           release_directory=os.path.abspath(release_directory))
-    os.makedirs(os.path.join(REPO_ROOT, work_directory or WORK_DIRECTORY), exist_ok=True)
-    api = NbGraderAPI(config=config)
-    for name in names or list_assignments():
-        result = api.generate_assignment(require_assignment(name), force=True)
-        if not result["success"]:
-            raise CourseError(f"nbgrader generate_assignment {name} failed: "
-                              f"{last_line(result.get('error') or result.get('log'))}")
-        write_localized_releases(name, os.path.abspath(release_directory))
-
-
-def last_line(text):
+def last_line(text: str | None) -> str:
+    """The last non-blank line of a tool's output, for a one-line error message."""
     lines = [line for line in (text or "").strip().splitlines() if line.strip()]
     return lines[-1] if lines else "no message"

@@ -13,10 +13,14 @@ ID that matches most ids).
 Nothing is silently dropped: a roster student with no grade keeps an empty cell (Canvas leaves it unchanged)
 and is listed; a graded id not on the roster is listed; both lists go to the terminal and to export_issues.txt.
 """
+from __future__ import annotations
+
 import csv
 import io
 import os
 from dataclasses import dataclass, field
+
+from .grading.layout import write_atomically
 
 CANVAS_COLUMNS = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
 MATCH_COLUMNS = ["SIS Login ID", "SIS User ID", "ID"]
@@ -75,7 +79,7 @@ def export(grades_path, out_dir, assignment, roster_path=None, column=None, matc
     writer.writerow(["student_id", "score"])
     for student_id, score, _, _ in grades:
         writer.writerow([student_id, f"{round(score, 6):.10g}"])
-    result.paths.append(_write(os.path.join(out_dir, f"{assignment}_scores.csv"), plain.getvalue()))
+    result.paths.append(write_atomically(os.path.join(out_dir, f"{assignment}_scores.csv"), plain.getvalue()))
     if roster_path:
         header, points, rows = read_roster(roster_path)
         scores = {student_id: score for student_id, score, _, _ in grades}
@@ -100,16 +104,9 @@ def export(grades_path, out_dir, assignment, roster_path=None, column=None, matc
                 result.without_grade.append(f"{row[header.index('Student')]} ({result.match_column} "
                                             f"{student_key or 'empty'})")
         result.not_on_roster = [student_id for student_id, *_ in grades if student_id not in seen]
-        result.paths.append(_write(os.path.join(out_dir, f"{assignment}_canvas.csv"), canvas.getvalue()))
+        result.paths.append(write_atomically(os.path.join(out_dir, f"{assignment}_canvas.csv"), canvas.getvalue()))
     issues = [f"graded but not on the roster: {sid}" for sid in result.not_on_roster] + \
              [f"on the roster but not graded (cell left empty): {who}" for who in result.without_grade]
-    result.paths.append(_write(os.path.join(out_dir, "export_issues.txt"),
+    result.paths.append(write_atomically(os.path.join(out_dir, "export_issues.txt"),
                                "\n".join(issues) + ("\n" if issues else "")))
     return result
-
-
-def _write(path, text):
-    with open(path + ".tmp", "w", newline="", encoding="utf-8") as handle:
-        handle.write(text)
-    os.replace(path + ".tmp", path)
-    return path

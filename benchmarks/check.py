@@ -1,6 +1,6 @@
 """How long a student waits for `python -m autograder check` on a solved notebook, as they run it.
 
-    .venv/bin/python benchmarks/check.py [--assignment A ...] [--runs 5]
+    .venv/bin/python -m benchmarks.check [--assignment A ...] [--runs 5]
 
 Each run is the whole command in a new process: interpreter start, imports, the sandbox (where bubblewrap is
 installed; `--no-sandbox` otherwise, as on a student's laptop), the kernel, every cell. By default a01_rnn_forward
@@ -17,10 +17,9 @@ import time
 
 import nbformat
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from autograder.pipeline.config import REPO_ROOT  # noqa: E402
-from autograder.isolation.sandbox import missing_tools  # noqa: E402
-from autograder.testing import solved_exercise  # noqa: E402
+from autograder.pipeline.config import REPO_ROOT
+from autograder.isolation.sandbox import missing_tools
+from autograder.testing import solved_exercise
 
 
 def main():

@@ -1,9 +1,9 @@
 """What diagnosis and per-case judging cost: per student, and once per run.
 
-    .venv/bin/python benchmarks/diagnosis.py [--assignment A ...] [--students 8] [--workers 2]
+    .venv/bin/python -m benchmarks.diagnosis [--assignment A ...] [--students 8] [--workers 2]
 
-Three figures per assignment, with the catalogue of known mistakes and without it (diagnosis.catalogue
-patched to return nothing; everything else the same):
+Three figures per assignment, with the catalogue of known mistakes and without it (every mistake list
+emptied; everything else the same):
   * once per run: computing the reference's and the mistakes' outputs on every hidden case (done before the
     grading workers fork, never per student);
   * per student, in the grader: judging every graded function of one student whose every function is a
@@ -15,24 +15,19 @@ A benchmark, not a test: nothing here asserts a time.
 import argparse
 import json
 import os
-import sys
 import tempfile
 import time
 import warnings
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tests"))
-
-from autograder.judge import mistakes as diagnosis  # noqa: E402
-from autograder.judge.verdicts import JudgeHiddenTests  # noqa: E402
+from autograder import hidden as hidden_tests
+from autograder.i18n.hints import wording
+from autograder.judge.verdicts import judge_emission
+from autograder.testing import emitted, kernel_shim, mistake_batch
 
 
 def emission(hidden, function, fn):
     """What the kernel would send for `fn` on the function's hidden cases."""
-    from diagnosis_tests import emitted  # the tests' own shim round trip
-    from test_verdicts import shim
-
-    module, raws = shim(), []
+    module, raws = kernel_shim(), []
     for case in hidden.CHECKS[function]:
         observation = emitted(case, fn, module)
         raws.append({"__raised__": [observation.kind, observation.message]} if hasattr(observation, "kind") else
@@ -48,32 +43,30 @@ def timed(fn, repeat=1):
 
 
 def measure(assignment, students, workers):
-    import importlib
-
-    from test_diagnosis_grading import batch
-
-    hidden = importlib.import_module(f"autograder.hidden.{assignment}")
-    real_catalogue = diagnosis.catalogue
+    hidden = hidden_tests.load(assignment)
+    real_catalogue = hidden.MISTAKES
     results = {}
     emissions = [emission(hidden, f, ms[0].fn) for f, ms in hidden.MISTAKES.items()]
-    for label, catalogue in (("with diagnosis", real_catalogue), ("without", lambda module: {})):
-        diagnosis.catalogue = catalogue
-        JudgeHiddenTests._expected = {}
+    english = wording("en")
+    for label, catalogue in (("with diagnosis", real_catalogue), ("without", {})):
+        hidden.MISTAKES = catalogue
+        hidden_tests.forget_expected()
         try:
-            judge = JudgeHiddenTests()
-            once = timed(lambda: judge._cases(assignment))
-            per_student = timed(lambda: [judge._judge(assignment, e["function"], e) for e in emissions], repeat=3)
+            once = timed(lambda: hidden_tests.expected(assignment))
+            expected = hidden_tests.expected(assignment)
+            per_student = timed(lambda: [judge_emission(e["function"], expected[e["function"]], e, english)
+                                         for e in emissions], repeat=3)
             with tempfile.TemporaryDirectory() as scratch, warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                JudgeHiddenTests._expected = {}
+                hidden_tests.forget_expected()
                 start = time.perf_counter()
-                rows, _ = batch(assignment, {f: f for f in hidden.CHECKS}, _Path(scratch), workers=workers,
-                                depth=students)
+                rows, _ = mistake_batch(assignment, {f: f for f in hidden.CHECKS}, _Path(scratch), workers=workers,
+                                        depth=students)
                 wall = time.perf_counter() - start
             results[label] = (once, per_student, wall / len(rows), len(rows))
         finally:
-            diagnosis.catalogue = real_catalogue
-            JudgeHiddenTests._expected = {}
+            hidden.MISTAKES = real_catalogue
+            hidden_tests.forget_expected()
     return results
 
 
@@ -92,7 +85,7 @@ def main():
     args = parser.parse_args()
     for assignment in args.assignment or ["a01_rnn_forward", "a03_lstm"]:
         results = measure(assignment, args.students, args.workers)
-        count = sum(len(ms) for ms in diagnosis.catalogue(assignment).values())
+        count = sum(len(ms) for ms in hidden_tests.mistakes(assignment).values())
         print(f"{assignment}: {count} catalogued mistakes, {results['without'][3]} students, {args.workers} workers")
         for label, (once, per_student, wall, _) in results.items():
             print(f"  {label:<15} once per run {once:6.2f} s | judging one all-wrong student {1000 * per_student:7.1f}"

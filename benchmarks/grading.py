@@ -1,6 +1,6 @@
 """Grading speed: plain serial `nbgrader autograde` against `python -m autograder grade`, same submissions.
 
-    .venv/bin/python benchmarks/grading.py [--assignment A ...] [--students 24] [--workers N]
+    .venv/bin/python -m benchmarks.grading [--assignment A ...] [--students 24] [--workers N]
 
 By default it runs a01_rnn_forward (numpy only) and a03_lstm (imports torch). Both sides grade the same honest
 submissions: the released notebook filled in with the solutions. The baseline is the stock nbgrader command
@@ -24,10 +24,9 @@ import time
 
 import nbformat
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from autograder.course import SOLUTIONS_DIR  # noqa: E402
-from autograder.pipeline.config import REPO_ROOT  # noqa: E402
-from autograder.testing import solved_exercise  # noqa: E402
+from autograder.course import SOLUTIONS_DIR
+from autograder.pipeline.config import REPO_ROOT
+from autograder.testing import solved_exercise
 
 
 def plain_nbgrader(assignment, submissions, scratch):

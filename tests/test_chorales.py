@@ -2,7 +2,6 @@
 import json
 import math
 import pickle
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -10,8 +9,7 @@ import pytest
 import torch
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "book"))
-import chorales  # noqa: E402
+import chorales  # book/chorales.py (pyproject.toml puts book/ on the tests' path)
 
 # The standard JSB Chorales file, kept beside the repository (never committed).
 JSB_SHARED = REPO.parent / "shared" / "data" / "jsb-chorales-quarter.json"

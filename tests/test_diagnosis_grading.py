@@ -3,77 +3,20 @@
 Each student's notebook carries catalogued mistakes as their answers (the mistake's own function, pickled by
 value into the answer cell), and is graded by `grade_class` in the sandbox like any other submission.
 """
-import base64
 import csv
 import json
-import os
-import sys
-import warnings
 
-import cloudpickle
-import nbformat
 import pytest
 
-from autograder.judge import mistakes as diagnosis
+from autograder import hidden as hidden_tests
+from autograder.grading.records import GradingOptions
+from autograder.grading.run import grade_class
 from autograder.isolation import sandbox
-from autograder.grading.run import GradingOptions, grade_class
 from autograder.lms import export
-from autograder.testing import set_answer, solved_exercise
+from autograder.testing import UNPLANTED, mistake_batch as batch, set_answer, solved_exercise
+from autograder.testing import write_submission as write
 
 pytestmark = pytest.mark.skipif(bool(sandbox.missing_tools()), reason=f"needs {sandbox.INSTALL_HINT}")
-
-
-def pickled_answer(name, fn, modules):
-    """An answer cell that defines `name` as `fn`, with no import of the autograder (the sandbox has none)."""
-    for module in modules:
-        cloudpickle.register_pickle_by_value(module)
-    try:
-        data = base64.b64encode(cloudpickle.dumps(fn)).decode()
-    finally:
-        for module in modules:
-            cloudpickle.unregister_pickle_by_value(module)
-    return f"import base64, pickle\n{name} = pickle.loads(base64.b64decode({data!r}))"
-
-
-UNPLANTED = set()
-
-
-def batch(assignment, answer_cells, tmp_path, extra=None, workers=2, depth=None):
-    """Grade one student per index of the catalogue: student k answers every function with its k-th mistake."""
-    import importlib
-
-    hidden = importlib.import_module(f"autograder.hidden.{assignment}")
-    mistakes_module = importlib.import_module(f"autograder.hidden.{assignment}_mistakes")
-    modules = [mistakes_module, *(m for name, m in sorted(sys.modules.items())
-                                  if name.startswith("autograder.reference.") and m is not None)]
-    subs, planted = tmp_path / "subs", {}
-    depth = min(depth or 10 ** 6, max(len(ms) for ms in hidden.MISTAKES.values()))
-    for k in range(depth):
-        notebook, student = solved_exercise(assignment), f"mistakes_{k:02d}"
-        planted[student] = {}
-        for function, mistakes in hidden.MISTAKES.items():
-            if k < len(mistakes) and function in answer_cells:
-                try:
-                    answer = pickled_answer(function, mistakes[k].fn, modules)
-                except TypeError:  # holds a torch internal that cannot travel (checked in-process instead)
-                    UNPLANTED.add((function, mistakes[k].name))
-                    continue
-                set_answer(notebook, answer_cells[function], answer)
-                planted[student][function] = mistakes[k].name
-        write(subs, student, assignment, notebook)
-    write(subs, "honest", assignment, solved_exercise(assignment))
-    for student, notebook in (extra or {}).items():
-        write(subs, student, assignment, notebook)
-    rows = grade_class(assignment, str(subs), str(tmp_path / "out"), workers=workers,
-                       options=GradingOptions(cell_timeout=30))
-    return {row.student_id: row for row in rows}, planted
-
-
-def write(subs, student, assignment, notebook):
-    os.makedirs(subs / student)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        nbformat.write(notebook, str(subs / student / (assignment + ".ipynb")))
 
 
 def diagnosed(row):
@@ -196,7 +139,7 @@ A03 = "a03_lstm"
 
 def test_the_sources_product_bug_is_named_even_though_a_visible_assert_fails_first(tmp_path):
     notebook = solved_exercise(A03)
-    product = next(m for m in diagnosis.catalogue(A03)["cell_update"] if "prev_ct * ft" in m.name)
+    product = next(m for m in hidden_tests.mistakes(A03)["cell_update"] if "prev_ct * ft" in m.name)
     set_answer(notebook, "cell_update", "def cell_update(c_prev, f, i, c_tilde):\n"
                                         "    return c_prev * f * c_tilde * i  # the source's pseudocode")
     write(tmp_path / "subs", "product_bug", A03, notebook)

@@ -3,7 +3,6 @@ tunes): parsing the ABC files, the split (no leakage), records and batches, the 
 and the cached results."""
 import json
 import math
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -11,8 +10,7 @@ import pytest
 import torch
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "book"))
-import folk  # noqa: E402
+import folk  # book/folk.py (pyproject.toml puts book/ on the tests' path)
 
 ABC = """X: 7
 T: The Rose Tree

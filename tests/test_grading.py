@@ -85,7 +85,7 @@ def test_a_stamped_gradebook_is_the_one_nbgrader_makes(tmp_path):
 
     from nbgrader.api import Gradebook
 
-    from autograder.grading.run import _stamped_gradebook
+    from autograder.pipeline.gradebook import stamped_gradebook as _stamped_gradebook
 
     ours, theirs = tmp_path / "ours.db", tmp_path / "theirs.db"
     _stamped_gradebook(str(ours))

@@ -55,35 +55,3 @@ def test_second_opinions_really_come_from_torch_and_finite_differences():
             for key, value in flat(second).items():
                 gap = np.max(np.abs(np.asarray(flat(plain)[key]) - np.asarray(value)))
                 assert gap < (1e-12 if case.name.startswith("torch:") else 1e-8), (name, case.name, key, gap)
-
-
-def test_cases_run_in_a_kernel_without_the_autograder_package(tmp_path):
-    """The grader pickles the cases by value; a kernel with no autograder package must be able to run them."""
-    import subprocess
-    import sys
-
-    from autograder.judge import verdicts
-
-    path = tmp_path / "cases.pkl"
-    verdicts.write_cases_file("a04_gru", str(path))
-    script = f"""
-import pickle, sys
-assert not any("autograder" in m for m in sys.modules)
-cases = pickle.load(open({str(path)!r}, "rb"))["a04_gru"]
-def student(*args, **kwargs):
-    return args[0]
-ran = 0
-for name, function_cases in cases.items():
-    for case in function_cases:
-        try:
-            case.outputs(student)
-        except (AssertionError, TypeError, KeyError, ValueError, AttributeError):
-            pass  # a wrong answer may fail inside a probe; a missing module may not
-        ran += 1
-assert not any(m.startswith("autograder") for m in sys.modules), [m for m in sys.modules if "autograder" in m]
-print(ran)
-"""
-    result = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True,
-                            env={"PATH": "/usr/bin:/bin"})
-    assert result.returncode == 0, result.stderr
-    assert int(result.stdout) == sum(len(c) for c in hidden.CHECKS.values())

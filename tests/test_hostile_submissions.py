@@ -17,7 +17,9 @@ import nbformat
 import pytest
 
 from autograder.isolation import sandbox
-from autograder.grading.run import GradingOptions, autograded_notebook, grade_class
+from autograder.grading.layout import autograded_notebook
+from autograder.grading.records import GradingOptions
+from autograder.grading.run import grade_class
 from autograder.grading.submissions import unpack_lms_zip
 from autograder.testing import answer_cell_ids, exercise_notebook, set_answer, solved_exercise
 

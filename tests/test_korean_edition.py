@@ -16,13 +16,14 @@ import pytest
 from autograder.isolation import sandbox
 from autograder.i18n import translation
 from autograder.course import list_assignments
-from autograder.judge.mistakes import catalogue
+from autograder import hidden
+from autograder.i18n.hints import hint
+from autograder.i18n.template import grader_messages
 from autograder.grading.run import grade_class
 from autograder.testing import exercise_notebook, set_answer, solved_exercise
 from conftest import REPO_ROOT
 
-sys.path.insert(0, os.path.join(REPO_ROOT, "book", "_ext"))
-import catalogue_check  # noqa: E402
+import catalogue_check  # book/_ext (pyproject.toml)
 
 CATALOGUES = [p.relative_to(catalogue_check.LOCALE).as_posix() for p in catalogue_check.catalogues()]
 ASSIGNMENT = "a01_rnn_forward"
@@ -46,7 +47,7 @@ def test_every_message_is_translated_none_fuzzy_markup_kept(catalogue):
 
 
 def test_the_grader_catalogue_has_every_known_mistake_and_nothing_else():
-    current = dict(translation.grader_messages())
+    current = dict(grader_messages())
     committed = {e.msgid for e in polib.pofile(translation.grader_catalogue_path("ko")) if not e.obsolete}
     missing = [f"{current[m]}: {m[:70]!r}" for m in current if m not in committed]
     stale = [m[:70] for m in committed - set(current)]
@@ -139,7 +140,7 @@ SIGN_FLIPPED_SIGMOID = "def sigmoid(x):\n    return np.exp(-np.logaddexp(0, x))"
 
 
 def sign_flip():
-    return next(m for m in catalogue(ASSIGNMENT)["sigmoid"] if m.name == "sign flip")
+    return next(m for m in hidden.mistakes(ASSIGNMENT)["sigmoid"] if m.name == "sign flip")
 
 
 @needs_sandbox
@@ -162,9 +163,9 @@ def test_a_class_graded_in_either_language(tmp_path):
     # The page spells some characters as entities (&#44284;): read it as the browser shows it.
     korean_feedback = html.unescape((out / "feedback" / "ko_mistake" / f"{ASSIGNMENT}.html").read_text("utf-8"))
     english_feedback = html.unescape((out / "feedback" / "en_mistake" / f"{ASSIGNMENT}.html").read_text("utf-8"))
-    assert sign_flip().hint("ko") != sign_flip().hint("en")
-    assert sign_flip().hint("ko") in korean_feedback
-    assert sign_flip().hint("en") in english_feedback
+    assert hint(sign_flip(), "ko") != hint(sign_flip(), "en")
+    assert hint(sign_flip(), "ko") in korean_feedback
+    assert hint(sign_flip(), "en") in english_feedback
     heading = translation.messages(ASSIGNMENT, "ko")["1. A numerically stable sigmoid"].replace("\\.", ".")
     assert heading in korean_feedback, \
         "the Korean student's feedback shows the Korean instructions"
@@ -177,4 +178,4 @@ def test_check_works_on_a_korean_notebook_and_answers_in_korean(tmp_path):
     result = subprocess.run([sys.executable, "-m", "autograder", "check", str(path)],
                             cwd=REPO_ROOT, capture_output=True, text=True, timeout=300)
     assert result.returncode == 1, result.stdout + result.stderr
-    assert sign_flip().hint("ko") in result.stdout
+    assert hint(sign_flip(), "ko") in result.stdout

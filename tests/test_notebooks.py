@@ -8,7 +8,8 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from autograder.course import EXERCISES_DIR, SOLUTIONS_DIR, generate_release, list_assignments
+from autograder.course import EXERCISES_DIR, SOLUTIONS_DIR, list_assignments
+from autograder.release import generate_release
 from autograder.testing import exercise_notebook, solution_notebook
 
 ASSIGNMENTS = list_assignments()

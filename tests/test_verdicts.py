@@ -1,23 +1,12 @@
 """What travels out of the sandbox: the kernel shim's encoding and the grader's decoding are exact inverses."""
-import importlib.util
 import json
-import os
 
 import numpy as np
 import pytest
 import torch
 
-from autograder.isolation import sandbox
-from autograder.judge.verdicts import MIME_TYPE, decode
-
-
-def shim():
-    """The kernel-side module, loaded from its file (inside the sandbox it is `autograder.hidden`)."""
-    path = os.path.join(sandbox.SHIM_DIR, "autograder", "hidden", "__init__.py")
-    spec = importlib.util.spec_from_file_location("kernel_shim_hidden", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from autograder.judge.wire import MIME_TYPE, decode
+from autograder.testing import kernel_shim as shim
 
 
 def test_round_trip_is_exact_through_json():
@@ -51,7 +40,9 @@ def test_malformed_emissions_decode_to_failures_never_to_errors():
 
     from autograder.judge.checking import Raised, Unreadable, judge_case
     from autograder.hidden import a01_rnn_forward as hidden
-    from autograder.judge.verdicts import JudgeHiddenTests, bounded_unpacker, decode_observation
+    from autograder.judge.wire import decode_observation
+    from autograder.pipeline.hidden_tests import JudgeHiddenTests
+    from autograder.pipeline.kernel_client import bounded_unpacker
 
     good = shim().encode(np.ones(3))
     forged = [
@@ -72,7 +63,8 @@ def test_malformed_emissions_decode_to_failures_never_to_errors():
     for value in forged:
         message = judge_case(case, (decode(value), {}), expected, "sigmoid [x]", "result")
         assert message and message.startswith("sigmoid [x]"), message
-    verdict = JudgeHiddenTests()._judge("a01_rnn_forward", "sigmoid", {"function": "sigmoid", "outputs": {"a": 1}})
+    verdict = JudgeHiddenTests().judge("a01_rnn_forward", "sigmoid",
+                                       [{"function": "sigmoid", "outputs": {"a": 1}}]).as_dict()
     assert verdict["failed"] and "did not run to completion" in verdict["text"]
     deep = json.dumps({"data": {"x": functools.reduce(lambda v, _: [v], range(500), 1)}}).encode()
     assert "nested more than" in bounded_unpacker(deep)["data"]["text/plain"]
@@ -84,7 +76,8 @@ def test_the_shim_reports_each_case_on_its_own():
     import pickle
 
     from autograder.hidden import a01_rnn_forward as hidden
-    from autograder.judge.verdicts import JudgeHiddenTests, decode_observation
+    from autograder.judge.wire import decode_observation
+    from autograder.pipeline.hidden_tests import JudgeHiddenTests
 
     module = shim()
     module._cases = pickle.loads(pickle.dumps({"a01_rnn_forward": hidden.CHECKS}))
@@ -103,7 +96,8 @@ def test_the_shim_reports_each_case_on_its_own():
         IPython.display.display = original
     outputs = json.loads(json.dumps(sent[0][module.MIME_TYPE]["outputs"]))
     assert [type(decode_observation(o)).__name__ for o in outputs] == ["tuple", "tuple", "tuple", "Raised"]
-    verdict = JudgeHiddenTests()._judge("a01_rnn_forward", "sigmoid", {"function": "sigmoid", "outputs": outputs})
+    verdict = JudgeHiddenTests().judge("a01_rnn_forward", "sigmoid",
+                                       [{"function": "sigmoid", "outputs": outputs}]).as_dict()
     assert [c["passed"] for c in verdict["cases"]] == [True, True, True, False]
     assert "ValueError: no float32 here" in verdict["cases"][3]["message"]
 
@@ -116,7 +110,7 @@ def test_a_cell_scores_the_passed_fraction_or_all_or_nothing(partial, monkeypatc
 
     from autograder.hidden import a01_rnn_forward as hidden
     from autograder.hidden.a01_rnn_forward_mistakes import naive_sigmoid
-    from autograder.judge.verdicts import JudgeHiddenTests
+    from autograder.pipeline.hidden_tests import JudgeHiddenTests
 
     module = shim()
     outputs = []
@@ -135,7 +129,7 @@ def test_a_cell_scores_the_passed_fraction_or_all_or_nothing(partial, monkeypatc
         outputs=[NotebookNode(output_type="display_data", metadata={}, data={MIME_TYPE: emission}),
                  NotebookNode(output_type="execute_result", execution_count=1, metadata={},
                               data={"text/plain": "2.0"})])  # a number the student's code left: no credit
-    monkeypatch.setattr(JudgeHiddenTests, "_partial_credit", lambda self, assignment: partial)
+    monkeypatch.setattr("autograder.hidden.partial_credit", lambda assignment: partial)
     judged, _ = JudgeHiddenTests().preprocess_cell(cell, {}, 0)
     score, points = determine_grade(judged)
     assert points == 2 and score == (pytest.approx(2 * 3 / 4) if partial else 0)

@@ -42,7 +42,9 @@ def test_a_zygote_that_cannot_import_says_so():
 
 @pytest.mark.skipif(bool(sandbox.missing_tools()), reason=f"needs {sandbox.INSTALL_HINT}")
 def test_a_stopped_zygote_is_the_graders_error_not_the_students(tmp_path):
-    from autograder.grading.run import GradingOptions, make_template, grade_student
+    from autograder.grading.records import GradingOptions
+    from autograder.grading.student import grade_student
+    from autograder.grading.template import make_template
     from autograder.testing import solved_exercise
 
     assignment = "a01_rnn_forward"

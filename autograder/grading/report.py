@@ -5,8 +5,11 @@
     DIR/report.html   the same, for a browser: self-contained (plots drawn as inline SVG), readable offline
     DIR/cases.csv     one row per student and hidden case: passed or not, and the mistake diagnosed
 
-Per-case results come from the verdicts the grader stores in each autograded test cell (verdicts.py).
+Per-case results come from the verdicts the grader stores in each autograded test cell (judge/verdicts.py),
+as each student's result recorded them. The paths are layout.py's.
 """
+from __future__ import annotations
+
 import csv
 import html
 import io
@@ -15,41 +18,14 @@ import os
 import statistics
 from collections import Counter, defaultdict
 
-from ..pipeline.config import REPO_ROOT
+from ..course import REPO_ROOT
+from .layout import Layout, write_atomically
 
-VERDICT_KEY = "gatebygate/verdict"
 SITE_DIR = os.path.join(REPO_ROOT, "_build", "html")
 
 
 # ------------------------------------------------------------------------------------------- per student
-def cell_verdicts(notebook):
-    """{grade_id: {"headline": text, "results": per-case results}} from an autograded notebook's test cells."""
-    found = {}
-    for cell in notebook.cells:
-        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
-        if not grade_id or cell.get("cell_type") != "code":
-            continue
-        functions = [o["metadata"][VERDICT_KEY] for o in cell.get("outputs", [])
-                     if o.get("output_type") == "display_data" and VERDICT_KEY in o.get("metadata", {})]
-        summary = next((o["metadata"][VERDICT_KEY + "/cell"] for o in cell.get("outputs", [])
-                        if o.get("output_type") == "display_data" and VERDICT_KEY + "/cell" in o.get("metadata", {})),
-                       None)
-        if not functions or summary is None:
-            continue
-        failing = [v for v in functions if v.get("failed")]
-        found[grade_id] = {
-            "headline": failing[0]["headline"] if failing else "",
-            "results": {
-                "cases": [{"function": v["function"], **case} for v in functions for case in v["cases"]],
-                "mistakes": [{"function": v["function"], **m} for v in functions for m in v["mistakes"]],
-                "visible_passed": summary["visible"]["passed"],
-                "partial_credit": summary["partial_credit"],
-            },
-        }
-    return found
-
-
-def case_summary(tests):
+def case_summary(tests: list[dict]) -> str:
     """"sigmoid 4/4, tanh 3/4, ...": passed hidden cases per function, for grades.csv."""
     counts = {}
     for test in tests:
@@ -60,8 +36,8 @@ def case_summary(tests):
 
 
 # ------------------------------------------------------------------------------------------------- class
-def class_numbers(out, assignment, rows):
-    """Everything the report shows, as plain data (also written as report.json)."""
+def class_numbers(out: str | Layout, assignment: str, rows: list) -> dict:
+    """Everything the report shows, as plain data (also written as report.json). `rows`: grading's GradeRows."""
     statuses = Counter(row.status for row in rows)
     scores = [row.score for row in rows]
     max_score = max((row.max_score for row in rows), default=0)
@@ -109,19 +85,16 @@ def class_numbers(out, assignment, rows):
         "cases": [{"function": f, "case": c, "passed": p, "students": n, "pass_rate": p / n if n else 0.0}
                   for (f, c), (p, n) in case_counts.items()],
         "mistakes": mistakes,
-        "slowest": _slowest(out, assignment, rows),
+        "slowest": _slowest(_layout(out), assignment, rows),
     }
 
 
-def _slowest(out, assignment, rows, count=10):
+def _slowest(layout, assignment, rows, count=10):
     """Seconds per student: from writing the submitted notebook into the course folder to saving the result."""
-    from .run import NBGRADER_STUDENT
-
     timings = []
     for row in rows:
-        result = os.path.join(out, "results", f"{row.student_id}.json")
-        submitted = os.path.join(out, "work", row.student_id, "submitted", NBGRADER_STUDENT, assignment,
-                                 assignment + ".ipynb")
+        result = layout.result(row.student_id)
+        submitted = layout.submitted_notebook(row.student_id, assignment)
         if os.path.isfile(result) and os.path.isfile(submitted):
             timings.append({"student_id": row.student_id, "seconds": round(os.path.getmtime(result)
                                                                            - os.path.getmtime(submitted), 2),
@@ -129,11 +102,12 @@ def _slowest(out, assignment, rows, count=10):
     return sorted(timings, key=lambda t: -t["seconds"])[:count]
 
 
-def write_class_report(out, assignment, rows):
-    """Write report.json, report.html and cases.csv into `out`; return the numbers."""
-    numbers = class_numbers(out, assignment, rows)
-    _write(os.path.join(out, "report.json"), json.dumps(numbers, indent=1, ensure_ascii=False))
-    _write(os.path.join(out, "report.html"), render_html(numbers, out, [row.score for row in rows]))
+def write_class_report(out: str | Layout, assignment: str, rows: list) -> dict:
+    """Write report.json, report.html and cases.csv into the output folder `out`; return the numbers."""
+    layout = _layout(out)
+    numbers = class_numbers(layout, assignment, rows)
+    write_atomically(layout.report_json, json.dumps(numbers, indent=1, ensure_ascii=False))
+    write_atomically(layout.report_html, render_html(numbers, layout.out, [row.score for row in rows]))
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(["student_id", "cell", "function", "case", "passed", "mistake"])
@@ -143,12 +117,12 @@ def write_class_report(out, assignment, rows):
             for case in test.get("cases", []):
                 writer.writerow([row.student_id, test["cell"], case["function"], case["name"],
                                  int(bool(case["passed"])), "" if case["passed"] else named.get(case["function"], "")])
-    _write(os.path.join(out, "cases.csv"), buffer.getvalue())
+    write_atomically(layout.cases_csv, buffer.getvalue())
     return numbers
 
 
 # -------------------------------------------------------------------------------------------------- HTML
-def plots(numbers, scores):
+def plots(numbers: dict, scores: list[float]) -> tuple[str, str]:
     """The score histogram and the pass rate per function, as inline SVG: a few milliseconds to draw, sharp at any
     zoom, their numbers readable as text. (Drawn with matplotlib, they cost a second of every grading run.)"""
     top = numbers["scores"]["max_score"] or 1
@@ -158,7 +132,7 @@ def plots(numbers, scores):
     return histogram_svg(counts, top, numbers["students"]), pass_rate_svg(numbers["functions"])
 
 
-def histogram_svg(counts, top, students):
+def histogram_svg(counts: list[int], top: float, students: int) -> str:
     width, height, left, bottom, above = 600, 240, 44, 36, 28
     inner_w, inner_h = width - left - 12, height - bottom - above
     tallest, bar_w = max(counts) or 1, inner_w / len(counts)
@@ -177,7 +151,7 @@ def histogram_svg(counts, top, students):
             f'<text x="{left + inner_w / 2}" y="{height - 4}" text-anchor="middle">score</text></svg>')
 
 
-def pass_rate_svg(functions):
+def pass_rate_svg(functions: list[dict]) -> str:
     label_w, bar_area, row_h = 190, 360, 24
     width, height = label_w + bar_area + 50, 28 + row_h * len(functions)
     rows = "".join(
@@ -192,9 +166,10 @@ def pass_rate_svg(functions):
             f'every hidden case, per function</text>{rows}</svg>')
 
 
-def render_html(numbers, out, scores=None):
+def render_html(numbers: dict, out: str, scores: list[float] | None = None) -> str:
+    """report.html, for the output folder `out` (links to the book are relative to it)."""
     esc = html.escape
-    scores = scores if scores is not None else _scores_from_json(out)
+    scores = scores if scores is not None else _scores_from_json(Layout(out))
     histogram, rates = plots(numbers, scores)
 
     def link(target):
@@ -248,9 +223,9 @@ th {{ background: #f2f2f2; }} svg {{ max-width: 100%; height: auto; }}
 """
 
 
-def _scores_from_json(out):
+def _scores_from_json(layout):
     scores = []
-    results = os.path.join(out, "results")
+    results = layout.results
     for name in sorted(os.listdir(results)) if os.path.isdir(results) else []:
         try:
             with open(os.path.join(results, name)) as handle:
@@ -260,7 +235,5 @@ def _scores_from_json(out):
     return scores
 
 
-def _write(path, text):
-    with open(path + ".tmp", "w", encoding="utf-8") as handle:
-        handle.write(text)
-    os.replace(path + ".tmp", path)
+def _layout(out):
+    return out if isinstance(out, Layout) else Layout(out)

@@ -8,3 +8,59 @@ reference implementation) and `check(name, student_fn)`, which a notebook's hidd
     hidden.check("rnn_step", rnn_step)
     ### END HIDDEN TESTS
 """
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
+import cloudpickle
+
+from ..judge import checking
+from ..judge.mistakes import Mistake
+from ..judge.verdicts import Expected, expected_outputs
+
+_expected: dict[str, dict[str, Expected]] = {}
+
+
+def load(assignment: str) -> ModuleType:
+    """The hidden module of an assignment (raises ImportError for an unknown one)."""
+    return importlib.import_module(f"{__name__}.{assignment}")
+
+
+def mistakes(assignment: str) -> dict[str, list[Mistake]]:
+    """{function: [Mistake, ...]}, the assignment's catalogue of known mistakes; {} if it has none."""
+    return getattr(load(assignment), "MISTAKES", {})
+
+
+def partial_credit(assignment: str) -> bool:
+    """Whether a test cell earns the passed fraction of its points (PARTIAL_CREDIT, True unless set)."""
+    return bool(getattr(load(assignment), "PARTIAL_CREDIT", True))
+
+
+def expected(assignment: str) -> dict[str, Expected]:
+    """{function: what its outputs are judged against}: the reference's and the known mistakes' observations.
+
+    Computed once per process: the grader computes it before forking its workers, which inherit it.
+    """
+    if assignment not in _expected:
+        _expected[assignment] = expected_outputs(load(assignment))
+    return _expected[assignment]
+
+
+def forget_expected() -> None:
+    """Drop what `expected` computed, so that the next call computes it again (benchmarks time it)."""
+    _expected.clear()
+
+
+def write_cases_file(assignment: str, path: str) -> None:
+    """Pickle the hidden cases (inputs and probes; no reference code, no expected outputs) for the kernel."""
+    module = load(assignment)
+    # By value: the kernel has no autograder package to import these from.
+    cloudpickle.register_pickle_by_value(checking)
+    cloudpickle.register_pickle_by_value(module)
+    try:
+        with open(path, "wb") as handle:
+            cloudpickle.dump({assignment: module.CHECKS}, handle)
+    finally:
+        cloudpickle.unregister_pickle_by_value(module)
+        cloudpickle.unregister_pickle_by_value(checking)

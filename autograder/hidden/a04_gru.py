@@ -310,4 +310,4 @@ def check(function_name, student_fn):
                    OUTPUT_NAMES.get(function_name, "result"))
 
 
-from .a04_gru_mistakes import MISTAKES  # noqa: E402  (the catalogue builds on this module's cases)
+from .a04_gru_mistakes import MISTAKES  # noqa: E402, F401  (re-exported; the catalogue builds on this module's cases)

@@ -309,4 +309,4 @@ def check(function_name, student_fn):
                    OUTPUT_NAMES.get(function_name, "result"))
 
 
-from .a05_deep_variants_mistakes import MISTAKES  # noqa: E402  (the catalogue builds on this module's cases)
+from .a05_deep_variants_mistakes import MISTAKES  # noqa: E402, F401  (re-exported; the catalogue builds on this module's cases)

@@ -12,12 +12,21 @@ language of a student's feedback.
 `make exercises` (python -m autograder release) writes these notebooks after nbgrader; the test suite checks
 that the committed ones are what this module makes.
 """
+from __future__ import annotations
+
 import copy
 import functools
 import os
 import re
 
-from ..pipeline.config import REPO_ROOT
+import nbformat
+import polib
+import yaml
+from markdown_it.renderer import RendererHTML
+from myst_parser.config.main import MdParserConfig
+from myst_parser.parsers.mdit import create_md_parser
+
+from ..course import REPO_ROOT
 
 LOCALE_DIR = os.path.join(REPO_ROOT, "locale")
 LANGUAGES = ("ko",)
@@ -73,8 +82,6 @@ def catalogue_path(assignment, language):
 
 @functools.lru_cache(maxsize=None)
 def _messages(path, modified):
-    import polib
-
     return {entry.msgid: entry.msgstr for entry in polib.pofile(path)
             if entry.msgstr and not entry.obsolete and "fuzzy" not in entry.flags}
 
@@ -90,11 +97,6 @@ def messages(assignment, language):
 @functools.lru_cache(maxsize=1)
 def markdown_parser():
     """The MyST markdown parser with the book's settings (_config.yml), as Sphinx reads a page."""
-    import yaml
-    from markdown_it.renderer import RendererHTML
-    from myst_parser.config.main import MdParserConfig
-    from myst_parser.parsers.mdit import create_md_parser
-
     with open(os.path.join(REPO_ROOT, "_config.yml"), encoding="utf-8") as handle:
         extensions = yaml.safe_load(handle).get("parse", {}).get("myst_enable_extensions", [])
     return create_md_parser(MdParserConfig(enable_extensions=set(extensions)), RendererHTML)
@@ -169,6 +171,8 @@ def _translate_equation(token, lines, edits, translations):
 
 def translate_notebook(notebook, assignment, language):
     """A copy of `notebook` with its markdown cells in `language`; (notebook, untranslated messages)."""
+    # nbgrader costs about 1.5 s of CPU to import (a fresh `python -c "import nbgrader.utils"`), which the
+    # book's build and `check` (that read this module for its names and lookups) never need.
     from nbgrader.utils import compute_checksum
 
     translations = messages(assignment, language)
@@ -204,8 +208,6 @@ def localize_release_cells(notebook, release, assignment, language):
 
 def write_localized_releases(assignment, release_directory):
     """Write <release>/<a>/<a>.<language>.ipynb for every language that has the assignment's catalogue."""
-    import nbformat
-
     english = nbformat.read(os.path.join(release_directory, assignment, assignment + ".ipynb"), as_version=4)
     for language in LANGUAGES:
         if not os.path.isfile(catalogue_path(assignment, language)):
@@ -215,42 +217,13 @@ def write_localized_releases(assignment, release_directory):
 
 
 # ----------------------------------------------------------------------------- the grader's own messages
-# The known mistakes' names and messages (autograder/hidden/<a>_mistakes.py) and the sentence around them,
-# translated in locale/<language>/LC_MESSAGES/autograder.po; `make catalogues` refreshes it.
+# The known mistakes' names and messages and the sentences around them (hints.py, template.py), translated in
+# locale/<language>/LC_MESSAGES/autograder.po; `make catalogues` refreshes it.
 GRADER_DOMAIN = "autograder"
-HINT = "This is what you get with {name}. {message} See {number} {title} ({link})."
-DIAGNOSIS, ALTERNATIVE = "Diagnosis: ", "Or: "
 
 
 def grader_catalogue_path(language):
     return os.path.join(LOCALE_DIR, language, "LC_MESSAGES", GRADER_DOMAIN + ".po")
-
-
-def grader_messages():
-    """[(English message, where it comes from)] in course order, each once."""
-    from ..course import list_assignments
-    from ..judge.mistakes import catalogue
-
-    found = {text: "the sentence around a known mistake (autograder/diagnosis.py)"
-             for text in (HINT, DIAGNOSIS, ALTERNATIVE)}
-    for assignment in list_assignments():
-        for function, mistakes in catalogue(assignment).items():
-            for mistake in mistakes:
-                found.setdefault(mistake.name, f"{assignment}: {function}, a mistake's name")
-                found.setdefault(mistake.message, f"{assignment}: {function}: {mistake.name}")
-    return list(found.items())
-
-
-def write_grader_template(path):
-    """The grader's messages as a gettext template (.pot), for sphinx-intl to merge into each catalogue."""
-    import polib
-
-    template = polib.POFile(wrapwidth=0)
-    template.metadata = {"Project-Id-Version": "gate-by-gate", "Content-Type": "text/plain; charset=utf-8",
-                         "MIME-Version": "1.0", "Content-Transfer-Encoding": "8bit"}
-    for message, origin in grader_messages():
-        template.append(polib.POEntry(msgid=message, msgstr="", comment=origin))
-    template.save(path)
 
 
 def grader_text(text, language):

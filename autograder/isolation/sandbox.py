@@ -40,7 +40,7 @@ SYSTEM_DIRS = ["/usr", "/etc", "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/li
 INSTALL_HINT = "install bubblewrap (Debian/Ubuntu: apt-get install bubblewrap; `make test` does this as root)"
 
 
-MiB = 1024 ** 2
+MiB = 1024 ** 2  # the one definition (safe_files.py and the grader import it)
 SOCKETS_BYTES = 1 * MiB  # five ipc sockets and a copy of the connection file
 LOG_TAIL_BYTES = 64 * 1024  # of what the kernel wrote outside cells, what the grader keeps for an instructor
 

@@ -6,6 +6,7 @@ the case's tolerance. The first mismatch raises an AssertionError naming the fun
 output, e.g. "rnn_step [batch of 1]: h_next has shape (2, 5), expected (1, 5)".
 """
 import copy
+import inspect
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
@@ -259,8 +260,6 @@ def input_label(label, parameters):
 
 def parameter_names(fn):
     """The positional parameter names of a reference (or of its numpy function, for one with twins)."""
-    import inspect
-
     try:
         signature = inspect.signature(getattr(fn, "numpy_fn", fn))
     except (TypeError, ValueError):

@@ -1,177 +1,170 @@
-"""Hidden tests judged outside the student's kernel.
+"""Hidden tests judged outside the student's kernel: the verdict records, and the judging that makes them.
 
-Inside the sandbox, `hidden.check(name, fn)` (autograder/kernel_shim) runs the student's function on the
-hidden inputs and emits its outputs as display data. After nbgrader has executed the notebook, the
-`JudgeHiddenTests` preprocessor, running in the grader's own process, compares those outputs with the
-reference's, and rewrites each test cell's outputs to say what it found. SaveAutoGrades then scores the cell
-as usual: it fails if any error output is left in it.
+Inside the sandbox, `hidden.check(name, fn)` (the kernel shim, autograder/isolation/kernel_shim) runs the
+student's function on the hidden inputs and emits its outputs (wire.py). After nbgrader has executed the
+notebook, the hidden-test judge (pipeline/hidden_tests.py), running in the grader's own process, hands each
+emission to `judge_emission` here, which compares it case by case with the reference's outputs (`Expected`,
+computed once per run by hidden.expected) and names the known mistake that agrees on every case (mistakes.py).
 
 Expected outputs never enter the kernel, so redefining numpy, assert helpers, `showtraceback` or `__eq__`
 in the kernel cannot make wrong code pass: at most it can stop the emission, which fails the cell.
+
+The records travel in the autograded notebook as plain JSON (`as_dict`), and are read back by `cell_verdicts`.
 """
-import base64
-import importlib
+from __future__ import annotations
+
 import json
-import re
+from dataclasses import dataclass
+from typing import Any, Callable, NamedTuple
 
-import cloudpickle
-import numpy as np
-from nbformat import NotebookNode
-
-from nbgrader.preprocessors import NbGraderPreprocessor
-
-from . import checking, mistakes as diagnosis
-from ..i18n import translation
-
-MIME_TYPE = "application/vnd.gatebygate.hidden-outputs+json"
-HIDDEN_IMPORT = re.compile(r"from autograder\.hidden import (\w+) as hidden")
-HIDDEN_CALL = re.compile(r'hidden\.check\("(\w+)"')
-MAX_EMISSION_BYTES = 32 * 1024 ** 2
-VERDICT_KEY = "gatebygate/verdict"
+from .checking import Case, CaseResult, Raised, judge, parameter_names
+from .mistakes import Mistake, diagnose, no_match_note, observations
+from .wire import CELL_VERDICT_KEY, MAX_EMISSION_BYTES, VERDICT_KEY, decode_observation
 
 
-def write_cases_file(assignment, path):
-    """Pickle the hidden cases (inputs and probes; no reference code, no expected outputs) for the kernel."""
-    module = importlib.import_module(f"autograder.hidden.{assignment}")
-    # By value: the kernel has no autograder package to import these from.
-    cloudpickle.register_pickle_by_value(checking)
-    cloudpickle.register_pickle_by_value(module)
+class Expected(NamedTuple):
+    """What one graded function's emitted outputs are judged against: computed once per grading run."""
+    cases: list[Case]                   # its hidden cases, in order
+    observations: list[Any]             # the reference's observation of each case: (outputs, inputs after)
+    output_name: str                    # what its output is called in a message ("h_next", "result")
+    parameters: tuple[str, ...]         # the reference's parameter names, to name an input the call changed
+    mistakes: list[Mistake]             # its catalogue of known mistakes (may be empty)
+    mistake_observations: list[list]    # each known mistake's observations of the cases
+
+
+def expected_outputs(module: Any) -> dict[str, Expected]:
+    """{function: Expected} of an assignment's hidden module (its CHECKS, REFERENCES, OUTPUT_NAMES, MISTAKES)."""
+    catalogue = getattr(module, "MISTAKES", {})
+    table = {}
+    for name, cases in module.CHECKS.items():
+        known = catalogue.get(name, [])
+        reference = module.REFERENCES[name]
+        table[name] = Expected(cases, [case.observe(reference) for case in cases],
+                               module.OUTPUT_NAMES.get(name, "result"), tuple(parameter_names(reference)),
+                               known, observations(cases, known))
+    return table
+
+
+@dataclass(frozen=True)
+class Wording:
+    """The words around a verdict, in the student's language (i18n.hints.wording makes one)."""
+    hint: Callable[[Mistake], str]  # the sentence naming a mistake and the book section that explains it
+    diagnosis: str = "Diagnosis: "  # before the mistake that agrees on every case
+    alternative: str = "Or: "       # before each further one that also agrees
+
+
+@dataclass
+class FunctionVerdict:
+    """The verdict on one graded function of one student: stored in the notebook, shown in the feedback."""
+    function: str
+    failed: bool
+    headline: str                    # the one line a failing cell shows as its error
+    cases: list[CaseResult]          # per hidden case: name, passed, message
+    mistakes: list[dict]             # the known mistakes diagnosed, as Mistake.as_dict()
+    text: str                        # what the student reads
+
+    def as_dict(self) -> dict:
+        return {"function": self.function, "failed": self.failed, "headline": self.headline,
+                "cases": [{"name": c.name, "passed": c.passed, "message": c.message} for c in self.cases],
+                "mistakes": list(self.mistakes), "text": self.text}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> FunctionVerdict:
+        return cls(data["function"], bool(data["failed"]), data["headline"],
+                   [CaseResult(c["name"], bool(c["passed"]), c.get("message", "")) for c in data["cases"]],
+                   list(data.get("mistakes", [])), data.get("text", ""))
+
+
+@dataclass
+class CellVerdict:
+    """The verdict on one test cell: its functions' verdicts, the visible asserts, and the score."""
+    functions: list[FunctionVerdict]
+    visible_passed: bool             # the visible asserts, run in the student's kernel
+    visible_message: str             # their first error, "AssertionError: ..."
+    partial_credit: bool             # the points times the fraction of passed units, else all or nothing
+    units: int                       # hidden cases, plus one when the visible asserts failed
+    passed_units: int
+    score: float
+    max_score: float
+
+    @classmethod
+    def of(cls, functions: list[FunctionVerdict], visible_error: str | None, partial_credit: bool,
+           points: float) -> CellVerdict:
+        """Score a test cell. The visible asserts run in the student's kernel, where they can be fooled: passing
+        them earns nothing by itself, failing them costs one unit. Each hidden case, judged out here, is one unit."""
+        units = sum(len(v.cases) or 1 for v in functions) + (visible_error is not None)
+        passed = sum(sum(c.passed for c in v.cases) for v in functions)
+        score = points * passed / units if partial_credit else (points if passed == units else 0.0)
+        return cls(functions, visible_error is None, visible_error or "", partial_credit, units, passed, score,
+                   points)
+
+    @property
+    def headline(self) -> str:
+        """The first failing function's headline; "" when every function passed."""
+        return next((v.headline for v in self.functions if v.failed), "")
+
+    def score_line(self) -> str:
+        if self.passed_units == self.units:
+            return f"All tests passed: {self.max_score:g} of {self.max_score:g} points."
+        rule = "partial credit: the passed fraction of the points" if self.partial_credit else "all or nothing"
+        visible = "the visible tests passed" if self.visible_passed else \
+            "the visible tests failed, which counts as one more failed case"
+        return (f"{self.passed_units} of {self.units} checks passed (each hidden case is one; {visible}): "
+                f"{self.score:.3g} of {self.max_score:g} points ({rule}).")
+
+    def as_dict(self) -> dict:
+        """The cell's summary as stored under CELL_VERDICT_KEY (the functions' verdicts included)."""
+        return {"functions": [v.as_dict() for v in self.functions],
+                "visible": {"passed": self.visible_passed, "message": self.visible_message},
+                "partial_credit": self.partial_credit, "units": self.units, "passed_units": self.passed_units,
+                "score": self.score, "max_score": self.max_score}
+
+    @classmethod
+    def from_dict(cls, summary: dict, functions: list[dict]) -> CellVerdict:
+        return cls([FunctionVerdict.from_dict(f) for f in functions], bool(summary["visible"]["passed"]),
+                   summary["visible"].get("message", ""), bool(summary["partial_credit"]), summary["units"],
+                   summary["passed_units"], summary["score"], summary["max_score"])
+
+    def results(self) -> dict:
+        """Per-case results as a student's result file records them (grades' `tests` entries)."""
+        return {"cases": [{"function": v.function, "name": c.name, "passed": c.passed, "message": c.message}
+                          for v in self.functions for c in v.cases],
+                "mistakes": [{"function": v.function, **m} for v in self.functions for m in v.mistakes],
+                "visible_passed": self.visible_passed,
+                "partial_credit": self.partial_credit}
+
+
+def missing_verdict(function: str, cases: list[Case]) -> FunctionVerdict:
+    """The verdict on a function whose outputs never arrived: each of its hidden cases counts as failed."""
+    headline = f"{function}: the hidden tests did not run to completion"
+    return FunctionVerdict(function, True, headline, [CaseResult(c.name, False, headline) for c in cases], [],
+                           headline)
+
+
+def judge_emission(function: str, expected: Expected, emission: dict, wording: Wording) -> FunctionVerdict:
+    """The verdict on one function from the kernel's emission: per case passed or failed, and the diagnosis."""
+    raw = emission.get("outputs")
+    cases = expected.cases
+    if not isinstance(raw, list) or len(raw) != len(cases):
+        return missing_verdict(function, cases)
     try:
-        with open(path, "wb") as handle:
-            cloudpickle.dump({assignment: module.CHECKS}, handle)
-    finally:
-        cloudpickle.unregister_pickle_by_value(module)
-        cloudpickle.unregister_pickle_by_value(checking)
+        too_large = len(json.dumps(raw)) > MAX_EMISSION_BYTES
+    except (TypeError, ValueError, RecursionError):
+        too_large = True
+    if too_large:
+        got = [Raised("MalformedEmission", "outputs far larger or deeper than expected")] * len(cases)
+    else:
+        got = [decode_observation(r) for r in raw]
+    results = judge(function, cases, got, expected.observations, expected.output_name, expected.parameters)
+    found = []
+    if not all(r.passed for r in results) and expected.mistakes:
+        found = diagnose(cases, got, expected.mistakes, expected.mistake_observations)
+    return function_verdict(function, results, found, bool(expected.mistakes), wording)
 
 
-class JudgeHiddenTests(NbGraderPreprocessor):
-    """Turn each test cell's emitted outputs into a verdict, and keep only what a student should see.
-
-    Per graded function, every hidden case is judged on its own. A failing function's outputs are compared
-    with the known mistakes' (diagnosis.py); the feedback lists each case as passed or failed and names the
-    mistake when one agrees on every case. With partial credit (the assignment's hidden module sets
-    PARTIAL_CREDIT = True, the default), a cell earns its points times the fraction of its hidden cases that
-    pass; failing visible asserts count as one more failed case (passing them adds nothing: they run in the
-    student's kernel, where they can be fooled). Without it, any failure costs the whole cell. The verdict travels in the metadata of a display output (VERDICT_KEY), from which
-    grading.py reads the per-case results.
-    """
-
-    _expected = {}
-    _language = "en"
-
-    def preprocess(self, nb, resources):
-        self._language = translation.notebook_language(nb)  # of the student's notebook: their feedback's language
-        return super().preprocess(nb, resources)
-
-    def preprocess_cell(self, cell, resources, index):
-        nbgrader = cell.metadata.get("nbgrader", {})
-        if cell.cell_type != "code" or not nbgrader.get("grade"):
-            return cell, resources
-        emissions = [o.data[MIME_TYPE] for o in cell.outputs
-                     if o.output_type == "display_data" and MIME_TYPE in o.get("data", {})]
-        # A number the student's code leaves as an execute_result must not read as partial credit: shown as plain
-        # display output instead. Only the grader's own execute_result (below) carries a score.
-        outputs = [_as_display(_sanitized(o)) for o in cell.outputs
-                   if not (o.output_type == "display_data" and MIME_TYPE in o.get("data", {}))]
-        visible_errors = [o for o in outputs if o.output_type == "error"]
-        assignment_match = HIDDEN_IMPORT.search(cell.source)
-        functions = HIDDEN_CALL.findall(cell.source)
-        if not functions:
-            cell.outputs = outputs
-            return cell, resources
-        assignment = assignment_match.group(1) if assignment_match else None
-        partial = assignment is not None and self._partial_credit(assignment)
-        verdicts = []
-        for function in functions:
-            mine = [e for e in emissions if isinstance(e, dict) and e.get("function") == function]
-            if len(mine) != 1 or assignment is None:
-                verdict = _verdict(function, self._known_cases(assignment, function), [], missing=True)
-            else:
-                verdict = self._judge(assignment, function, mine[0])
-            verdicts.append(verdict)
-        visible = {"passed": not visible_errors,
-                   "message": "" if not visible_errors else f"{visible_errors[0].ename}: {visible_errors[0].evalue}"}
-        # The visible asserts run in the student's kernel, where they can be fooled: passing them earns nothing
-        # by itself, failing them costs one unit. Each hidden case, judged out here, is one unit.
-        units = sum(len(v["cases"]) or 1 for v in verdicts) + (not visible["passed"])
-        passed = sum(sum(c["passed"] for c in v["cases"]) for v in verdicts)
-        points = float(nbgrader.get("points", 0))
-        score = points * passed / units if partial else (points if passed == units else 0.0)
-        summary = {"functions": verdicts, "visible": visible, "partial_credit": partial, "units": units,
-                   "passed_units": passed, "score": score, "max_score": points}
-        if partial and visible_errors and score > 0:  # the cell keeps its partial score: no error output in it
-            outputs = [_as_text(o, "Visible test failed: ") if o.output_type == "error" else o for o in outputs]
-        for verdict in verdicts:
-            outputs.append(NotebookNode(output_type="display_data", data={"text/plain": verdict["text"]},
-                                        metadata={VERDICT_KEY: verdict}))
-        if passed < units and score == 0 and not visible_errors:
-            failing = next(v for v in verdicts if v["failed"])
-            outputs.append(_error(failing["headline"]))
-        elif 0 < score < points:
-            outputs.append(NotebookNode(output_type="execute_result", execution_count=None, metadata={},
-                                        data={"text/plain": f"{score:.6g}"}))
-        outputs.append(NotebookNode(output_type="display_data", data={"text/plain": _score_line(summary)},
-                                    metadata={VERDICT_KEY + "/cell": summary}))
-        cell.outputs = outputs
-        return cell, resources
-
-    def _known_cases(self, assignment, function):
-        """The function's hidden cases, each to be counted as failed when its outputs never arrived."""
-        try:
-            return self._cases(assignment)[function][0] if assignment else []
-        except (ImportError, KeyError):
-            return []
-
-    def _partial_credit(self, assignment):
-        module = importlib.import_module(f"autograder.hidden.{assignment}")
-        return bool(getattr(module, "PARTIAL_CREDIT", True))
-
-    def _cases(self, assignment):
-        """Per function: (cases, the reference's observations, output name, mistakes, their observations).
-
-        Computed once per process (the grader computes it before forking its workers), never per student.
-        """
-        if assignment not in self._expected:
-            module = importlib.import_module(f"autograder.hidden.{assignment}")
-            mistakes = diagnosis.catalogue(module)
-            table = {}
-            for name, cases in module.CHECKS.items():
-                known = mistakes.get(name, [])
-                table[name] = (cases, [case.observe(module.REFERENCES[name]) for case in cases],
-                               module.OUTPUT_NAMES.get(name, "result"), known, diagnosis.observations(cases, known))
-            self._expected[assignment] = table
-        return self._expected[assignment]
-
-    def _judge(self, assignment, function, emission):
-        """The verdict on one function: per case passed or failed, and the diagnosis when it failed."""
-        cases, expected, output_name, mistakes, theirs = self._cases(assignment)[function]
-        raw = emission.get("outputs")
-        if not isinstance(raw, list) or len(raw) != len(cases):
-            return _verdict(function, cases, [], missing=True)
-        try:
-            too_large = len(json.dumps(raw)) > MAX_EMISSION_BYTES
-        except (TypeError, ValueError, RecursionError):
-            too_large = True
-        if too_large:
-            got = [checking.Raised("MalformedEmission", "outputs far larger or deeper than expected")] * len(cases)
-        else:
-            got = [decode_observation(r) for r in raw]
-        parameters = checking.parameter_names(importlib.import_module(
-            f"autograder.hidden.{assignment}").REFERENCES[function])
-        results = checking.judge(function, cases, got, expected, output_name, parameters)
-        found = []
-        if not all(r.passed for r in results) and mistakes:
-            found = diagnosis.diagnose(cases, got, mistakes, theirs)
-        return _verdict(function, cases, results, mistakes=found, catalogued=bool(mistakes), language=self._language)
-
-
-def _verdict(function, cases, results, missing=False, mistakes=(), catalogued=False, language="en"):
-    """A function's verdict as plain data (it is stored in the notebook), with the text the student reads."""
-    if missing:
-        headline = f"{function}: the hidden tests did not run to completion"
-        return {"function": function, "cases": [{"name": c.name, "passed": False, "message": headline}
-                                                for c in cases],
-                "failed": True, "headline": headline, "mistakes": [], "text": headline}
+def function_verdict(function: str, results: list[CaseResult], mistakes: list[Mistake], catalogued: bool,
+                     wording: Wording) -> FunctionVerdict:
+    """A function's verdict, with the text the student reads."""
     passed = sum(r.passed for r in results)
     failed = passed < len(results)
     lines = [f"{function}: {passed} of {len(results)} hidden cases passed" if failed
@@ -182,169 +175,29 @@ def _verdict(function, cases, results, missing=False, mistakes=(), catalogued=Fa
                 else r.message
             lines.append(f"  {'PASS' if r.passed else 'FAIL'}  {r.name}" + ("" if r.passed else f": {detail}"))
         if mistakes:
-            diagnosis_label, alternative_label = (translation.grader_text(label, language) or label
-                                                  for label in (translation.DIAGNOSIS, translation.ALTERNATIVE))
-            lines.append(diagnosis_label + mistakes[0].hint(language))
+            lines.append(wording.diagnosis + wording.hint(mistakes[0]))
             for other in mistakes[1:]:
-                lines.append(alternative_label + other.hint(language))
+                lines.append(wording.alternative + wording.hint(other))
         elif catalogued:
-            lines.append(diagnosis.no_match_note())
+            lines.append(no_match_note())
     first_failure = next((r.message for r in results if not r.passed), "")
-    headline = first_failure + (" " + mistakes[0].hint(language) if mistakes else "")
-    return {"function": function, "failed": failed, "headline": headline or lines[0],
-            "cases": [{"name": r.name, "passed": r.passed, "message": r.message} for r in results],
-            "mistakes": [m.as_dict() for m in mistakes], "text": "\n".join(lines)}
+    headline = first_failure + (" " + wording.hint(mistakes[0]) if mistakes else "")
+    return FunctionVerdict(function, failed, headline or lines[0],
+                           [CaseResult(r.name, r.passed, r.message) for r in results],
+                           [m.as_dict() for m in mistakes], "\n".join(lines))
 
 
-def _score_line(summary):
-    if summary["passed_units"] == summary["units"]:
-        return f"All tests passed: {summary['max_score']:g} of {summary['max_score']:g} points."
-    rule = ("partial credit: the passed fraction of the points" if summary["partial_credit"]
-            else "all or nothing")
-    visible = "the visible tests passed" if summary["visible"]["passed"] else \
-        "the visible tests failed, which counts as one more failed case"
-    return (f"{summary['passed_units']} of {summary['units']} checks passed (each hidden case is one; {visible}): "
-            f"{summary['score']:.3g} of {summary['max_score']:g} points ({rule}).")
+def cell_verdicts(notebook: Any) -> dict[str, CellVerdict]:
+    """{grade_id: the grader's verdict on that test cell} from an autograded notebook (a node or plain dict)."""
+    found = {}
+    for cell in notebook["cells"]:
+        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        if not grade_id or cell.get("cell_type") != "code":
+            continue
+        displays = [o.get("metadata", {}) for o in cell.get("outputs", []) if o.get("output_type") == "display_data"]
+        functions = [metadata[VERDICT_KEY] for metadata in displays if VERDICT_KEY in metadata]
+        summary = next((metadata[CELL_VERDICT_KEY] for metadata in displays if CELL_VERDICT_KEY in metadata), None)
+        if functions and summary is not None:
+            found[grade_id] = CellVerdict.from_dict(summary, functions)
+    return found
 
-
-class CapOutputs(NbGraderPreprocessor):
-    """Bound what any cell's outputs may store in the gradebook and feedback: text is cut, huge images dropped."""
-
-    max_chars = 20_000
-    max_image_chars = 2_000_000
-
-    def preprocess_cell(self, cell, resources, index):
-        for output in cell.get("outputs", []):
-            if output.output_type == "stream" and len(output.text) > self.max_chars:
-                output.text = output.text[:self.max_chars] + f"\n… output cut at {self.max_chars} characters\n"
-            data = output.get("data", {})
-            for mime, value in list(data.items()):
-                if not isinstance(value, str):
-                    continue
-                if mime.startswith("image/") and len(value) > self.max_image_chars:
-                    del data[mime]
-                    data.setdefault("text/plain", "(image removed: too large)")
-                elif not mime.startswith("image/") and len(value) > self.max_chars:
-                    data[mime] = value[:self.max_chars] + "\n… output cut\n"
-        return cell, resources
-
-
-def decode(value, depth=0):
-    """Inverse of the kernel shim's encode; accepts only plain numeric data. Never raises: whatever a student's
-    code put in the emission (wrong shapes, unknown dtypes, deep nesting, wrong types) decodes to a value that
-    fails its comparison with a message, never to a grader error."""
-    try:
-        return _decode(value, depth)
-    except (RecursionError, _TooDeep):
-        return checking.Unreadable("output nested too deeply")
-    except Exception as error:  # malformed data from the kernel: it is the student's output, and it is wrong
-        return checking.Unreadable(f"malformed output ({type(error).__name__})")
-
-
-MAX_DEPTH = 40  # deeper than any output of the graded functions
-
-
-class _TooDeep(Exception):
-    pass
-
-
-def _decode(value, depth):
-    if depth > MAX_DEPTH:
-        raise _TooDeep
-    if isinstance(value, list):
-        return [_decode(v, depth + 1) for v in value]
-    if isinstance(value, dict):
-        if "__ndarray__" in value:
-            dtype = np.dtype(str(value["dtype"]))
-            if dtype.kind not in "biuf":
-                return checking.Unreadable(f"array of dtype {dtype}")
-            shape = [int(n) for n in value["shape"]]
-            data = base64.b64decode(str(value["__ndarray__"]), validate=True)
-            array = np.frombuffer(data, dtype=dtype).reshape(shape).copy()
-            if value.get("torch") is True:
-                import torch
-                return torch.from_numpy(array)
-            return array
-        if "__tuple__" in value:
-            return tuple(_decode(v, depth + 1) for v in value["__tuple__"])
-        if "__dict__" in value:
-            return {str(k): _decode(v, depth + 1) for k, v in value["__dict__"]}
-        return checking.Unreadable(str(value.get("__unsupported__", "object"))[:200])
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return value
-    return checking.Unreadable(type(value).__name__)
-
-
-MAX_MESSAGE_DEPTH = 100
-
-
-def bounded_unpacker(data):
-    """The grader's Session unpacker: JSON as jupyter_client reads it, but a message part nested deeper than
-    MAX_MESSAGE_DEPTH (which nbformat's recursive NotebookNode conversion would crash on, far below what JSON
-    allows) is replaced by a text output saying so. Only the student's kernel sends such a thing."""
-    from jupyter_client.session import json_unpacker
-
-    try:
-        value = json_unpacker(data)
-    except (RecursionError, ValueError):
-        return _cut()
-    stack = [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        if depth > MAX_MESSAGE_DEPTH:
-            return _cut()
-        if isinstance(item, dict):
-            stack.extend((v, depth + 1) for v in item.values())
-        elif isinstance(item, list):
-            stack.extend((v, depth + 1) for v in item)
-    return value
-
-
-def _cut():
-    text = f"(output removed: nested more than {MAX_MESSAGE_DEPTH} levels deep)"
-    return {"data": {"text/plain": text}, "metadata": {}, "transient": {}, "execution_count": None,
-            "name": "stdout", "text": text}
-
-
-def decode_observation(raw):
-    """One case of an emission -> (outputs, inputs after the call), or a Raised."""
-    if isinstance(raw, dict) and "__observed__" in raw:
-        pair = raw["__observed__"]
-        if isinstance(pair, list) and len(pair) == 2:
-            inputs = decode(pair[1])
-            return decode(pair[0]), inputs if isinstance(inputs, dict) else None
-    if isinstance(raw, dict) and "__raised__" in raw:
-        pair = raw["__raised__"]
-        if isinstance(pair, list) and len(pair) == 2:
-            return checking.Raised(str(pair[0])[:100], str(pair[1])[:2000])
-    return checking.Raised("MalformedEmission", "the test cell's outputs could not be read")
-
-
-def _as_display(output):
-    if output.output_type == "execute_result":
-        return NotebookNode(output_type="display_data", data=output.get("data", {}), metadata={})
-    return output
-
-
-def _as_text(output, prefix):
-    return NotebookNode(output_type="stream", name="stdout", text=f"{prefix}{output.ename}: {output.evalue}\n")
-
-
-def _error(message):
-    return NotebookNode(output_type="error", ename="AssertionError", evalue=message,
-                        traceback=[f"AssertionError: {message}"])
-
-
-def _sanitized(output):
-    """Test-cell outputs as a student may see them.
-
-    Tracebacks are cut to their last line, so no hidden-test source reaches the feedback. Text on stderr
-    (a harmless warning, say) is shown as ordinary output: nbgrader would otherwise zero the cell for it,
-    and the verdict no longer depends on it.
-    """
-    if output.output_type == "error":
-        return NotebookNode(output_type="error", ename=output.ename, evalue=output.evalue,
-                            traceback=[f"{output.ename}: {output.evalue}"])
-    if output.output_type == "stream" and output.name == "stderr":
-        return NotebookNode(output_type="stream", name="stdout", text="[stderr] " + output.text)
-    return output

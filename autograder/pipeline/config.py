@@ -2,18 +2,22 @@
 
 Used two ways:
   * imported: `course_config()` returns a traitlets Config; `python -m autograder` builds on it;
-  * as a Jupyter config file, for plain nbgrader commands run from the repo root:
+  * as a Jupyter config file, for plain nbgrader commands run from the repo root, through
+    autograder/nbgrader_config.py:
         nbgrader generate_assignment a01_rnn_forward --config=autograder/nbgrader_config.py
 
 Layout: the course root is the repo root, students' versions are released into exercises/, and
 everything nbgrader writes while grading (gradebook, submitted/, autograded/, feedback/) lives under
 grading/, which git ignores.
 """
+from __future__ import annotations
+
 import os
 
 from traitlets.config import Config
 
-REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from ..course import REPO_ROOT
+
 WORK_DIRECTORY = "grading"
 
 # Seconds one cell may run before it is interrupted. Generous: a correct cell here takes well under one.
@@ -25,8 +29,8 @@ CELL_TIMEOUT = 60
 NOTEBOOK_TIMEOUT = 300
 
 
-def course_config(root=REPO_ROOT, work_directory=WORK_DIRECTORY, release_directory="exercises",
-                  cell_timeout=CELL_TIMEOUT, notebook_timeout=NOTEBOOK_TIMEOUT):
+def course_config(root: str = REPO_ROOT, work_directory: str = WORK_DIRECTORY, release_directory: str = "exercises",
+                  cell_timeout: int = CELL_TIMEOUT, notebook_timeout: int = NOTEBOOK_TIMEOUT) -> Config:
     """The nbgrader Config for a course rooted at `root`, with its grading work under `work_directory`.
 
     `work_directory` and `release_directory` may be relative to root or absolute.
@@ -50,28 +54,28 @@ def course_config(root=REPO_ROOT, work_directory=WORK_DIRECTORY, release_directo
     c.Execute.shutdown_kernel = "immediate"
     c.AsyncKernelManager.client_class = "autograder.pipeline.kernel_client.PromptKernelClient"
     # What the kernel sends is the student's: a message nested too deeply for nbformat is cut, not a grader crash.
-    c.Session.unpacker = "autograder.judge.verdicts.bounded_unpacker"
+    c.Session.unpacker = "autograder.pipeline.kernel_client.bounded_unpacker"
     # Every notebook runs in the course's own Python kernel, whatever kernel the student's copy names.
     c.Execute.kernel_name = "python3"
     c.LimitOutput.max_lines = 200
     c.LimitOutput.max_traceback = 50
-    # Hidden tests are judged outside the student's kernel, right after it ran (autograder/verdicts.py);
+    # Hidden tests are judged outside the student's kernel, right after it ran (pipeline/hidden_tests.py);
     # the feedback page never shows hidden-test source. nbgrader's own list ends with a second
     # CheckCellMetadata; the metadata it checks was already checked before execution (sanitize_preprocessors)
     # and nothing since changes it, so that pass (0.05 s of the grader's 0.7 s per a01 student) is left out.
     # So is its last, AssignLatePenalties: the course sets no due dates, so it could only ever record a
     # penalty of 0, at 0.01 s of gradebook queries per student.
     c.Autograde.autograde_preprocessors = [
-        "autograder.pipeline.preprocessors.GradingExecute",
-        "autograder.judge.verdicts.JudgeHiddenTests",
-        "autograder.judge.verdicts.CapOutputs",
+        "autograder.pipeline.execute.GradingExecute",
+        "autograder.pipeline.hidden_tests.JudgeHiddenTests",
+        "autograder.pipeline.outputs.CapOutputs",
         "nbgrader.preprocessors.IgnorePattern",
         "nbconvert.preprocessors.ClearMetadataPreprocessor",
         "nbgrader.preprocessors.LimitOutput",
         "nbgrader.preprocessors.SaveAutoGrades",
     ]
     c.GenerateFeedback.preprocessors = [
-        "autograder.pipeline.preprocessors.ClearReleasedHiddenTests",
+        "autograder.pipeline.hidden_tests.ClearReleasedHiddenTests",
         "nbgrader.preprocessors.GetGrades",
         "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
     ]
@@ -81,6 +85,3 @@ def course_config(root=REPO_ROOT, work_directory=WORK_DIRECTORY, release_directo
     c.HTMLExporter.sanitize_html = True
     return c
 
-
-if "get_config" in globals():  # executed as a Jupyter config file
-    get_config().merge(course_config())  # noqa: F821

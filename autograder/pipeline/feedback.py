@@ -6,6 +6,8 @@ configured by course_config() (ClearHiddenTests, then GetGrades, with nbgrader's
 its exporter once per process, and every student's page is that exporter applied to their autograded
 notebook, with their own gradebook. The page is the one nbgrader would write.
 """
+from __future__ import annotations
+
 import functools
 import os
 import re
@@ -13,6 +15,7 @@ import re
 from nbconvert.exporters import HTMLExporter, TemplateExporter
 from nbconvert.filters.highlight import Highlight2HTML
 from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
+from nbgrader.converters import GenerateFeedback
 
 from .config import course_config
 
@@ -76,8 +79,6 @@ class RememberedHighlight(Highlight2HTML):
 @functools.lru_cache(maxsize=None)
 def _exporter():
     """The exporter that GenerateFeedback.start() would make, with the preprocessors it would register."""
-    from nbgrader.converters import GenerateFeedback
-
     converter = GenerateFeedback(config=course_config())
     exporter = FeedbackExporter(parent=converter, config=converter.config)
     for preprocessor in converter.preprocessors:

@@ -15,8 +15,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 LOCALE = ROOT / "locale"
 
-sys.path.insert(0, str(ROOT))
-from autograder.i18n.translation import CODE, LINK, MATH, ROLE, markdown_parser, needs_translation  # noqa: E402
+from autograder.i18n.translation import CODE, LINK, MATH, ROLE, markdown_parser, needs_translation  # (PYTHONPATH: Makefile)
 
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
 EXPLICIT_TARGET = re.compile(r"^(?:.*?\s)?<([^<>]+)>$", re.S)

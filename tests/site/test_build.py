@@ -1,13 +1,11 @@
 """What `make book` did: every chapter was executed two at a time before the build, none by the build itself."""
 import os
-import sys
 
 import pytest
 
 from conftest import REPO_ROOT
 
-sys.path.insert(0, os.path.join(REPO_ROOT, "book", "_ext"))
-import prefill_cache  # noqa: E402
+import prefill_cache  # book/_ext (pyproject.toml)
 
 pytestmark = pytest.mark.skipif(not os.path.isdir(prefill_cache.CACHE), reason="no site built: run `make book`")
 

@@ -6,15 +6,12 @@ page's catalogue fails here, named with its page; `make catalogues` then adds it
 translate (locale/README.md). Whether the catalogues are translated is tests/test_korean_edition.py.
 """
 import os
-import sys
 
 import polib
 import pytest
 
-from conftest import REPO_ROOT
 
-sys.path.insert(0, os.path.join(REPO_ROOT, "book", "_ext"))
-import editions  # noqa: E402
+import editions  # book/_ext (pyproject.toml)
 
 pytestmark = pytest.mark.skipif(not os.path.isdir(editions.BUILD / ".jupyter_cache"),
                                 reason="no site built: run `make book`")

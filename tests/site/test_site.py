@@ -8,7 +8,6 @@ import http.server
 import json
 import os
 import shutil
-import sys
 import threading
 import urllib.request
 
@@ -17,8 +16,7 @@ import pytest
 
 from conftest import REPO_ROOT
 
-sys.path.insert(0, os.path.join(REPO_ROOT, "book", "_ext"))
-import catalogue_check  # noqa: E402
+import catalogue_check  # book/_ext (pyproject.toml)
 
 SITE = os.environ.get("SITE_DIR", os.path.join(REPO_ROOT, "_build", "html"))
 SCREENSHOTS = os.path.join(REPO_ROOT, "_build", "screenshots")
@@ -213,11 +211,11 @@ def test_screenshot_of_a_chapter(browser, server):
 
 def test_the_class_report_opens_offline(browser, tmp_path):
     """report.html, as a grading run writes it, in the browser: plots load, tables filled, nothing fetched."""
-    from autograder.judge.mistakes import catalogue
-    from autograder.grading.run import GradeRow
+    from autograder import hidden
+    from autograder.grading.records import GradeRow
     from autograder.grading.report import write_class_report
 
-    mistake = catalogue("a01_rnn_forward")["sigmoid"][0]
+    mistake = hidden.mistakes("a01_rnn_forward")["sigmoid"][0]
     cases = [{"function": "sigmoid", "name": f"case {k}", "passed": k > 0, "message": "" if k else "differs"}
              for k in range(4)]
     wrong = {"cell": "test_sigmoid", "score": 0.75, "max_score": 1.0, "passed": False, "message": "differs",

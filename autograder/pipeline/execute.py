@@ -1,24 +1,23 @@
-"""Two nbgrader preprocessors that stop student text, output and time from deciding how grading ends.
+"""GradingExecute: nbgrader's Execute, so that no student's output or time decides how grading ends.
 
-GradingExecute is nbgrader's Execute with two changes:
+It has three changes:
   * a wall-clock limit for the whole notebook, besides the per-cell timeout. Without one, twenty cells that
     each sleep just under the cell timeout hold a grading worker for twenty minutes, and every student after
     them waits;
   * an output nbformat cannot store (a display whose text is a number, say, which a kernel will send if asked)
     is replaced by a note saying so. nbclient would raise, and nbgrader drop the whole notebook.
-
-ClearReleasedHiddenTests is nbgrader's ClearHiddenTests applied to test cells only. Their source is the
-instructor's (nbgrader restores it from the gradebook before execution); any other cell is the student's,
-and a student's string or comment that happens to read "### BEGIN HIDDEN TESTS" is just text, not a region
-to cut, and must not make the feedback page fail.
 """
+from __future__ import annotations
+
 import math
 import time
 
 from nbformat import NotebookNode
 from nbformat.validator import NotebookValidationError
-from nbgrader.preprocessors import ClearHiddenTests, Execute
+from nbgrader.preprocessors import Execute
 from traitlets import Integer
+
+from .kernel_client import PromptKernelManager
 
 NOT_RUN = "NotebookTimeLimit"
 
@@ -27,8 +26,6 @@ class GradingExecute(Execute):
     notebook_timeout = Integer(0, help="Seconds all cells together may run (0: no limit).").tag(config=True)
 
     def __init__(self, *args, **kwargs):
-        from .kernel_client import PromptKernelManager  # nbgrader's Execute would otherwise pick its own
-
         kwargs.setdefault("kernel_manager_class", PromptKernelManager)
         super().__init__(*args, **kwargs)
 
@@ -58,7 +55,6 @@ class GradingExecute(Execute):
                         output.evalue = (f"interrupted: the notebook reached its {self.notebook_timeout} s "
                                          f"wall-clock limit during this cell")
 
-
     def process_message(self, msg, cell, cell_index):
         try:
             return super().process_message(msg, cell, cell_index)
@@ -67,14 +63,6 @@ class GradingExecute(Execute):
                                 text=f"(a {msg.get('msg_type', 'message')} the notebook cannot store was left out)\n")
             cell.outputs.append(note)
             return note
-
-
-class ClearReleasedHiddenTests(ClearHiddenTests):
-    def preprocess_cell(self, cell, resources, index):
-        nbgrader = cell.metadata.get("nbgrader", {})
-        if nbgrader.get("grade") and not nbgrader.get("solution"):
-            return super().preprocess_cell(cell, resources, index)
-        return cell, resources
 
 
 def _not_run(limit):

@@ -1,0 +1,31 @@
+"""What a student reads about a known mistake, in their notebook's language: the hint and the verdict's labels.
+
+The known mistakes' names and messages (autograder/hidden/<a>_mistakes.py) and the sentences around them are
+translated in locale/<language>/LC_MESSAGES/autograder.po (template.py lists them; `make catalogues` refreshes
+the catalogue). A message without a translation is shown in English, with the English book's link.
+"""
+from __future__ import annotations
+
+from ..judge.mistakes import Mistake
+from ..judge.verdicts import Wording
+from .sections import section_title
+from .translation import grader_text
+
+HINT = "This is what you get with {name}. {message} See {number} {title} ({link})."
+DIAGNOSIS, ALTERNATIVE = "Diagnosis: ", "Or: "
+
+
+def hint(mistake: Mistake, language: str = "en") -> str:
+    """What the student reads, in `language` where the grader's catalogue has this mistake, else English."""
+    name, message, sentence = (grader_text(text, language) for text in (mistake.name, mistake.message, HINT))
+    if not (name and message and sentence):
+        name, message, sentence, language = mistake.name, mistake.message, HINT, "en"
+    title, number = section_title(mistake.section, language)
+    link = mistake.link if language == "en" else f"{language}/{mistake.link}"  # that edition's page
+    return sentence.format(name=name, message=message, number=number, title=title, link=link)
+
+
+def wording(language: str = "en") -> Wording:
+    """The words of a verdict in `language` (the judge, judge/verdicts.py, knows no language)."""
+    diagnosis, alternative = (grader_text(label, language) or label for label in (DIAGNOSIS, ALTERNATIVE))
+    return Wording(hint=lambda mistake: hint(mistake, language), diagnosis=diagnosis, alternative=alternative)

@@ -1,0 +1,30 @@
+"""The grader's messages as a gettext template: the known mistakes and the sentences around them."""
+from __future__ import annotations
+
+import polib
+
+from .. import hidden
+from ..course import list_assignments
+from .hints import ALTERNATIVE, DIAGNOSIS, HINT
+
+
+def grader_messages() -> list[tuple[str, str]]:
+    """[(English message, where it comes from)] in course order, each once."""
+    found = {text: "the sentence around a known mistake (autograder/i18n/hints.py)"
+             for text in (HINT, DIAGNOSIS, ALTERNATIVE)}
+    for assignment in list_assignments():
+        for function, mistakes in hidden.mistakes(assignment).items():
+            for mistake in mistakes:
+                found.setdefault(mistake.name, f"{assignment}: {function}, a mistake's name")
+                found.setdefault(mistake.message, f"{assignment}: {function}: {mistake.name}")
+    return list(found.items())
+
+
+def write_grader_template(path: str) -> None:
+    """The grader's messages as a gettext template (.pot), for sphinx-intl to merge into each catalogue."""
+    template = polib.POFile(wrapwidth=0)
+    template.metadata = {"Project-Id-Version": "gate-by-gate", "Content-Type": "text/plain; charset=utf-8",
+                         "MIME-Version": "1.0", "Content-Transfer-Encoding": "8bit"}
+    for message, origin in grader_messages():
+        template.append(polib.POEntry(msgid=message, msgstr="", comment=origin))
+    template.save(path)
