@@ -34,14 +34,14 @@ class Export:
     match_column: str = ""
 
 
-def read_grades(path):
+def read_grades(path: str) -> list[tuple[str, float, float, str]]:
     """[(student_id, score, max_score, status)] from grades.csv, ids exactly as written."""
     with open(path, newline="", encoding="utf-8") as handle:
         return [(row["student_id"], float(row["score"]), float(row["max_score"]), row.get("status", ""))
                 for row in csv.DictReader(handle)]
 
 
-def read_roster(path):
+def read_roster(path: str) -> tuple[list[str], list[str] | None, list[list[str]]]:
     """(header, points possible row or None, student rows) of a Canvas gradebook export."""
     with open(path, newline="", encoding="utf-8-sig") as handle:
         table = list(csv.reader(handle))
@@ -69,7 +69,8 @@ def _choose_match(header, rows, ids, match):
     return best
 
 
-def export(grades_path, out_dir, assignment, roster_path=None, column=None, match=None):
+def export(grades_path: str, out_dir: str, assignment: str, roster_path: str | None = None, column: str | None = None,
+           match: str | None = None) -> Export:
     """Write <assignment>_scores.csv (student_id, score) and, with a roster, <assignment>_canvas.csv."""
     grades = read_grades(grades_path)
     os.makedirs(out_dir, exist_ok=True)

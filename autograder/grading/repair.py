@@ -13,14 +13,18 @@ the released notebook (trusted):
 Cells the student added are kept. nbgrader then restores the source of every test and read-only cell from
 the gradebook, so nothing here can award points: it can only keep an honest student's work gradable.
 """
+from __future__ import annotations
+
 import copy
+
+from nbformat import NotebookNode
 
 
 def _grade_id(cell):
     return cell.metadata.get("nbgrader", {}).get("grade_id")
 
 
-def repair(notebook, release):
+def repair(notebook: NotebookNode, release: NotebookNode) -> tuple[NotebookNode, list[str]]:
     """Return (repaired notebook, list of one-line notes on what was repaired)."""
     notebook = copy.deepcopy(notebook)
     released = [cell for cell in release.cells if _grade_id(cell)]

@@ -22,7 +22,9 @@ import re
 import nbformat
 import polib
 import yaml
+from markdown_it import MarkdownIt
 from markdown_it.renderer import RendererHTML
+from markdown_it.token import Token
 from myst_parser.config.main import MdParserConfig
 from myst_parser.parsers.mdit import create_md_parser
 
@@ -40,7 +42,7 @@ LINK = re.compile(r"\]\(([^)\s]+)\)|<(https?://[^>\s]+)>")
 LATEX = re.compile(r"\\(?:text|mathrm|operatorname|texttt|mathbb|mbox)\{[^{}]*\}|\\[A-Za-z]+")
 
 
-def needs_translation(message):
+def needs_translation(message: str) -> bool:
     """False for a message that is only math, code, references or numbers: it stays as it is. A glossary
     term's role shows its English words, so it needs a translation."""
     prose = ROLE.sub(lambda role: f" {role.group(3)} " if role.group(1) == "term" else " ", message)
@@ -49,7 +51,7 @@ def needs_translation(message):
     return re.search(r"[^\W\d_]{2,}", prose) is not None
 
 
-def notebook_language(notebook):
+def notebook_language(notebook: dict) -> str:
     """"ko" for a notebook this module made in Korean, else "en". Read from a student's notebook, so anything
     unexpected in it means English."""
     metadata = notebook.get("metadata", {}).get(METADATA_KEY)
@@ -57,17 +59,17 @@ def notebook_language(notebook):
     return language if isinstance(language, str) and language in LANGUAGES else "en"
 
 
-def localized_name(assignment, language):
+def localized_name(assignment: str, language: str) -> str:
     """The student notebook's file name in `language`: a01.ipynb, a01.ko.ipynb."""
     return f"{assignment}.ipynb" if language == "en" else f"{assignment}.{language}.ipynb"
 
 
-def student_notebook_names(assignment):
+def student_notebook_names(assignment: str) -> list[str]:
     """The names a student's notebook may have, English first: a01.ipynb, a01.ko.ipynb."""
     return [localized_name(assignment, language) for language in ("en", *LANGUAGES)]
 
 
-def assignment_of(path):
+def assignment_of(path: str) -> str:
     """The assignment a notebook file is for, by its name: a01.ipynb and a01.ko.ipynb are both a01."""
     stem = os.path.basename(path)[:-len(".ipynb")] if path.endswith(".ipynb") else os.path.basename(path)
     for language in LANGUAGES:
@@ -76,7 +78,8 @@ def assignment_of(path):
     return stem
 
 
-def catalogue_path(assignment, language):
+def catalogue_path(assignment: str, language: str) -> str:
+    """The translation catalogue of an assignment's exercise page (and notebook) in `language`."""
     return os.path.join(LOCALE_DIR, language, "LC_MESSAGES", "exercises", assignment, assignment + ".po")
 
 
@@ -86,7 +89,7 @@ def _messages(path, modified):
             if entry.msgstr and not entry.obsolete and "fuzzy" not in entry.flags}
 
 
-def messages(assignment, language):
+def messages(assignment: str, language: str) -> dict[str, str]:
     """{English message: translation} of an assignment's catalogue; {} when there is none."""
     path = catalogue_path(assignment, language)
     if not os.path.isfile(path):
@@ -95,19 +98,19 @@ def messages(assignment, language):
 
 
 @functools.lru_cache(maxsize=1)
-def markdown_parser():
+def markdown_parser() -> MarkdownIt:
     """The MyST markdown parser with the book's settings (_config.yml), as Sphinx reads a page."""
     with open(os.path.join(REPO_ROOT, "_config.yml"), encoding="utf-8") as handle:
         extensions = yaml.safe_load(handle).get("parse", {}).get("myst_enable_extensions", [])
     return create_md_parser(MdParserConfig(enable_extensions=set(extensions)), RendererHTML)
 
 
-def message_of(inline_token):
+def message_of(inline_token: Token) -> str:
     """The message Sphinx's gettext builder extracts for a paragraph, heading or table cell."""
     return inline_token.content.replace("\n", " ").strip()
 
 
-def translate_markdown(source, translations):
+def translate_markdown(source: str, translations: dict[str, str]) -> tuple[str, list[str]]:
     """`source` with every message found in `translations` replaced by its translation.
 
     Returns (text, messages found without a translation). A paragraph that spans several lines becomes one
@@ -169,7 +172,8 @@ def _translate_equation(token, lines, edits, translations):
             edits[line_number] = []
 
 
-def translate_notebook(notebook, assignment, language):
+def translate_notebook(notebook: nbformat.NotebookNode, assignment: str,
+                       language: str) -> tuple[nbformat.NotebookNode, list[str]]:
     """A copy of `notebook` with its markdown cells in `language`; (notebook, untranslated messages)."""
     # nbgrader costs about 1.5 s of CPU to import (a fresh `python -c "import nbgrader.utils"`), which the
     # book's build and `check` (that read this module for its names and lookups) never need.
@@ -191,7 +195,8 @@ def translate_notebook(notebook, assignment, language):
     return translated, untranslated
 
 
-def localize_release_cells(notebook, release, assignment, language):
+def localize_release_cells(notebook: nbformat.NotebookNode, release: nbformat.NotebookNode, assignment: str,
+                           language: str) -> nbformat.NotebookNode:
     """A copy of a student's `notebook` whose cells that are the release's markdown, word for word, are in
     `language`. Only the release (trusted) is parsed: a student's own text is never read by the parser, which
     runs in the grader, outside the sandbox and its time limits."""
@@ -206,7 +211,7 @@ def localize_release_cells(notebook, release, assignment, language):
     return result
 
 
-def write_localized_releases(assignment, release_directory):
+def write_localized_releases(assignment: str, release_directory: str) -> None:
     """Write <release>/<a>/<a>.<language>.ipynb for every language that has the assignment's catalogue."""
     english = nbformat.read(os.path.join(release_directory, assignment, assignment + ".ipynb"), as_version=4)
     for language in LANGUAGES:
@@ -222,11 +227,12 @@ def write_localized_releases(assignment, release_directory):
 GRADER_DOMAIN = "autograder"
 
 
-def grader_catalogue_path(language):
+def grader_catalogue_path(language: str) -> str:
+    """The grader's own catalogue in `language`: the known mistakes and the sentences around them."""
     return os.path.join(LOCALE_DIR, language, "LC_MESSAGES", GRADER_DOMAIN + ".po")
 
 
-def grader_text(text, language):
+def grader_text(text: str, language: str) -> str | None:
     """`text` in `language` from the grader's catalogue, or None where it has no translation."""
     if language == "en":
         return text
@@ -236,7 +242,7 @@ def grader_text(text, language):
     return _messages(path, os.path.getmtime(path)).get(text)
 
 
-def book_text(chapter, text, language):
+def book_text(chapter: str, text: str, language: str) -> str | None:
     """A message of a book chapter (a heading, say) in `language`, or None."""
     if language == "en":
         return text

@@ -5,6 +5,8 @@ forever, device files, or files far larger than any notebook. Everything here op
 O_NONBLOCK and checks fstat before reading, so a link is never followed, a special file is never read, and no
 read goes past its cap. What is left out is named, for the student's detail line.
 """
+from __future__ import annotations
+
 import hashlib
 import os
 import stat
@@ -24,7 +26,7 @@ class Refused(Exception):
         self.too_large = too_large
 
 
-def open_regular(path, what=None):
+def open_regular(path: str, what: str | None = None) -> int:
     """A file descriptor for `path` if it is a regular file, never following a link; else Refused."""
     what = what or os.path.basename(path)
     try:
@@ -40,7 +42,7 @@ def open_regular(path, what=None):
     return fd
 
 
-def read_regular(path, max_bytes, what=None):
+def read_regular(path: str, max_bytes: int, what: str | None = None) -> bytes:
     """The bytes of a regular file of at most `max_bytes`; Refused for a link, a special file or a larger file."""
     what = what or os.path.basename(path)
     fd = open_regular(path, what)
@@ -51,7 +53,8 @@ def read_regular(path, max_bytes, what=None):
     return data
 
 
-def copy_tree(source, destination, max_file_bytes, max_total_bytes, max_files=200):
+def copy_tree(source: str, destination: str, max_file_bytes: int, max_total_bytes: int,
+              max_files: int = 200) -> list[str]:
     """Copy the regular files and folders under `source`; return what was left out, one phrase each.
 
     Links (to files or folders), fifos, sockets and devices are never opened. A file over `max_file_bytes`,
@@ -97,7 +100,7 @@ def _copy_folder(source, destination, prefix, max_file_bytes, budget, left_out):
             budget["files"] -= 1
 
 
-def tree_hash(folder):
+def tree_hash(folder: str) -> str:
     """A fingerprint of the regular files under `folder` (names and contents), never following a link."""
     digest = hashlib.sha256()
     for directory, folders, files in os.walk(folder):  # os.walk does not descend into linked folders
@@ -116,7 +119,7 @@ def tree_hash(folder):
     return digest.hexdigest()[:16]
 
 
-def unsafe_name(name):
+def unsafe_name(name: str) -> str:
     """Why `name` cannot be a student's folder name, or None when it can.
 
     LMS exports use names as they are: Korean names, spaces, e-mail addresses. Only what cannot be one

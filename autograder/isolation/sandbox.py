@@ -22,6 +22,8 @@ package; see autograder/verdicts.py for how their results are judged outside the
 build the sandbox around a holder process, then asks a running zygote (zygote.py), which has ipykernel and
 the heavy libraries already imported, to fork the kernel into that sandbox and drop its privileges there.
 """
+from __future__ import annotations
+
 import json
 import os
 import shutil
@@ -30,6 +32,7 @@ import socket
 import stat
 import subprocess
 import sys
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
 KERNEL_NAME = "gatebygate-sandbox"
@@ -57,12 +60,13 @@ class Limits:
     workdir_bytes: int = 256 * MiB
 
 
-def missing_tools():
+def missing_tools() -> list[str]:
     """Names of the sandbox's tools that are not installed (empty when the sandbox can run)."""
     return [tool for tool in ("bwrap",) if shutil.which(tool) is None]
 
 
-def write_kernelspec(kernels_dir, zygote, readonly_paths=(), limits=None, env=None, uid=NOBODY):
+def write_kernelspec(kernels_dir: str, zygote: str | None, readonly_paths: Sequence[str] = (),
+                     limits: Limits | None = None, env: dict[str, str] | None = None, uid: int = NOBODY) -> str:
     """Write kernels_dir/<KERNEL_NAME>/kernel.json; put kernels_dir's parent on JUPYTER_PATH to use it.
 
     zygote: the socket of a running zygote.KernelZygote, which forks the kernels.
@@ -87,7 +91,7 @@ def write_kernelspec(kernels_dir, zygote, readonly_paths=(), limits=None, env=No
     return spec_dir
 
 
-def environment(extra=None):
+def environment(extra: dict[str, str] | None = None) -> dict[str, str]:
     """The environment variables of code in the sandbox (and of the zygote, which imports in it)."""
     venv = os.path.realpath(sys.prefix)
     return {"PATH": f"{venv}/bin:/usr/bin:/bin", "HOME": "/tmp", "TMPDIR": "/tmp", "LANG": "C.UTF-8",
@@ -95,7 +99,8 @@ def environment(extra=None):
             **(extra or {})}
 
 
-def holder_command(settings, workdir, socket_dir, info_fd, workdir_files=()):
+def holder_command(settings: dict, workdir: str, socket_dir: str, info_fd: int,
+                   workdir_files: Sequence[str] = ()) -> list[str]:
     """bubblewrap, building the sandbox around a process that only waits; the zygote puts the kernel in it.
 
     bubblewrap writes the pid of the sandbox's first process to `info_fd`, and the holder prints "ready" once

@@ -19,6 +19,8 @@ reference, the hidden cases or a submission. Its socket lies in a private folder
 serves only its own user. It is started as `python -I zygote.py SOCKET MODULE...`, so nothing from the
 course is on its path; the grader kills it when done (it also exits if its stdin closes).
 """
+from __future__ import annotations
+
 import ast
 import ctypes
 import importlib
@@ -72,7 +74,7 @@ class KernelZygote:
             self.wait()
         return self
 
-    def wait(self):
+    def wait(self) -> None:
         """Block until the zygote serves kernels; RuntimeError if it could not import what it was asked to."""
         if not self._ready and self.process.stdout.readline() != b"ready\n":
             self.__exit__()
@@ -90,7 +92,7 @@ class KernelZygote:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
-def is_alive(socket_path):
+def is_alive(socket_path: str) -> bool:
     """Whether the zygote at `socket_path` still answers (one that was killed cannot start kernels)."""
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
         try:
@@ -100,7 +102,7 @@ def is_alive(socket_path):
     return True
 
 
-def preloadable_imports(notebook):
+def preloadable_imports(notebook: dict) -> list[str]:
     """The PRELOADABLE modules a notebook's code cells import."""
     imported = set()
     for cell in notebook.cells:
@@ -118,7 +120,7 @@ def preloadable_imports(notebook):
     return [module for module in PRELOADABLE if module in imported]
 
 
-def serve(socket_path, modules):
+def serve(socket_path: str, modules: list[str]) -> None:
     for module in modules:
         importlib.import_module(module)
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the forked children reap themselves

@@ -5,10 +5,12 @@ A hidden test is a list of `Case`s. Each case runs the student's function and th
 the case's tolerance. The first mismatch raises an AssertionError naming the function, the case and the
 output, e.g. "rnn_step [batch of 1]: h_next has shape (2, 5), expected (1, 5)".
 """
+from __future__ import annotations
+
 import copy
 import inspect
 from dataclasses import dataclass, field
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Optional, Sequence
 
 import numpy as np
 
@@ -41,7 +43,7 @@ class Case:
     run: Optional[Callable[[Callable], Any]] = None
     strict_fp: bool = False
 
-    def observe(self, fn):
+    def observe(self, fn: Callable) -> tuple[Any, dict | None]:
         """(outputs, inputs after the call) for fn; the second is None for a probe that does not report it."""
         if self.run is not None:
             out = self.run(fn)
@@ -50,7 +52,8 @@ class Case:
         result = fn(*args, **kwargs)
         return result, arrays_in(args, kwargs)
 
-    def outputs(self, fn):
+    def outputs(self, fn: Callable) -> Any:
+        """fn's outputs on this case."""
         return self.observe(fn)[0]
 
 
@@ -81,7 +84,7 @@ class Unreadable:
         return self.description
 
 
-def arrays_in(args, kwargs):
+def arrays_in(args: tuple, kwargs: dict) -> dict[str, np.ndarray]:
     """The numpy arrays among the arguments, labelled "#i", "#i['key']" or "name": what must come back unchanged."""
     found = {}
 
@@ -101,12 +104,12 @@ def arrays_in(args, kwargs):
     return found
 
 
-def random_normal(seed, *shape, scale=1.0, dtype=np.float64):
+def random_normal(seed: int, *shape: int, scale: float = 1.0, dtype: Any = np.float64) -> np.ndarray:
     """Seeded standard-normal array times `scale`, as `dtype`."""
     return (scale * np.random.default_rng(seed).standard_normal(shape)).astype(dtype)
 
 
-def assert_matches(got, expected, name, rtol, atol):
+def assert_matches(got: Any, expected: Any, name: str, rtol: float, atol: float) -> None:
     """Compare an output with the reference's, recursively through tuples, lists and dicts."""
     if isinstance(expected, (tuple, list)):
         if not isinstance(got, (tuple, list)):
@@ -193,7 +196,8 @@ def _is_tensor(value):
     return type(value).__module__.startswith("torch") and hasattr(value, "detach")
 
 
-def judge_case(case, got, expected, where, output_name, parameters=()):
+def judge_case(case: Case, got: Any, expected: Any, where: str, output_name: str,
+               parameters: tuple[str, ...] = ()) -> str | None:
     """None if one case's observation (outputs, inputs after the call) agrees with the reference's, else why not.
 
     got / expected: (outputs, inputs) pairs from Case.observe, or Raised for a call that raised.
@@ -237,7 +241,8 @@ class CaseResult:
     message: str = ""
 
 
-def judge(function_name, cases, got, expected, output_name="result", parameters=()):
+def judge(function_name: str, cases: list[Case], got: list[Any], expected: list[Any], output_name: str = "result",
+          parameters: tuple[str, ...] = ()) -> list[CaseResult]:
     """Per case, a CaseResult: the student's observations `got` against the reference's `expected`.
 
     parameters: the reference's parameter names, to name a changed input ("c_prev", not "#0")."""
@@ -248,7 +253,7 @@ def judge(function_name, cases, got, expected, output_name="result", parameters=
     return results
 
 
-def input_label(label, parameters):
+def input_label(label: str, parameters: tuple[str, ...]) -> str:
     """"#1['W_f']" -> "params['W_f']" given the parameter names (x_t, params, ...)."""
     if label.startswith("#"):
         index, rest = label[1:].split("[", 1) if "[" in label else (label[1:], None)
@@ -258,7 +263,7 @@ def input_label(label, parameters):
     return label
 
 
-def parameter_names(fn):
+def parameter_names(fn: Callable) -> tuple[str, ...]:
     """The positional parameter names of a reference (or of its numpy function, for one with twins)."""
     try:
         signature = inspect.signature(getattr(fn, "numpy_fn", fn))
@@ -268,7 +273,7 @@ def parameter_names(fn):
                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD))
 
 
-def observe_safely(case, fn):
+def observe_safely(case: Case, fn: Callable) -> Any:
     """Case.observe, with any exception the call raises turned into a Raised (the kernel shim does the same)."""
     try:
         if case.strict_fp:
@@ -279,7 +284,8 @@ def observe_safely(case, fn):
         return Raised(type(error).__name__, str(error)[:2000])
 
 
-def check_function(function_name, student_fn, reference_fn, cases, output_name="result"):
+def check_function(function_name: str, student_fn: Callable, reference_fn: Callable, cases: list[Case],
+                   output_name: str = "result") -> None:
     """Run every case on the student's function and the reference; raise on the first mismatch.
 
     Returns None on purpose: nbgrader reads a number left as a test cell's last value as partial credit.
@@ -294,7 +300,8 @@ def check_function(function_name, student_fn, reference_fn, cases, output_name="
     print(f"{function_name}: {len(cases)} hidden cases passed")
 
 
-def call_probe(args, kwargs=None, twin=None, after=None, inputs_after=None):
+def call_probe(args: tuple, kwargs: dict | None = None, twin: str | None = None, after: Callable | None = None,
+               inputs_after: Sequence[str] | None = None) -> Callable[[Callable], Any]:
     """The probe of most cases: call the function on (copies of) the inputs.
 
     twin: the kind of second opinion ("torch", "gradient check") a ReferenceWithTwins answers with; None for
@@ -315,7 +322,7 @@ def call_probe(args, kwargs=None, twin=None, after=None, inputs_after=None):
     return run
 
 
-def closure_probe(f, x, transpose=False, **kwargs):
+def closure_probe(f: Callable, x: np.ndarray, transpose: bool = False, **kwargs: Any) -> Callable[[Callable], Any]:
     """The call the book makes to a gradient checker: fn(loss, x) where the loss is a closure that reads the very
     array it perturbs, not its argument (`lambda _: loss_of(W_hh)`). An implementation that perturbs a copy, or
     a flattened copy (`x.ravel()` of a non-contiguous array), then sees no change and returns zeros.

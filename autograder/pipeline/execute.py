@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import time
+from typing import Any
 
 from nbformat import NotebookNode
 from nbformat.validator import NotebookValidationError
@@ -29,11 +30,11 @@ class GradingExecute(Execute):
         kwargs.setdefault("kernel_manager_class", PromptKernelManager)
         super().__init__(*args, **kwargs)
 
-    def preprocess(self, nb, resources=None, km=None):
+    def preprocess(self, nb: NotebookNode, resources: dict | None = None, km: Any = None) -> tuple[NotebookNode, dict]:
         self._deadline = None
         return super().preprocess(nb, resources, km)
 
-    def preprocess_cell(self, cell, resources, index):
+    def preprocess_cell(self, cell: NotebookNode, resources: dict, index: int) -> tuple[NotebookNode, dict]:
         if cell.cell_type != "code" or not self.notebook_timeout:
             return super().preprocess_cell(cell, resources, index)
         now = time.monotonic()
@@ -55,7 +56,7 @@ class GradingExecute(Execute):
                         output.evalue = (f"interrupted: the notebook reached its {self.notebook_timeout} s "
                                          f"wall-clock limit during this cell")
 
-    def process_message(self, msg, cell, cell_index):
+    def process_message(self, msg: dict, cell: NotebookNode, cell_index: int) -> NotebookNode | None:
         try:
             return super().process_message(msg, cell, cell_index)
         except NotebookValidationError:

@@ -12,9 +12,12 @@ import functools
 import os
 import re
 
+from typing import Any
+
 from nbconvert.exporters import HTMLExporter, TemplateExporter
 from nbconvert.filters.highlight import Highlight2HTML
 from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
+from nbformat import NotebookNode
 from nbgrader.converters import GenerateFeedback
 
 from .config import course_config
@@ -22,7 +25,7 @@ from .config import course_config
 IMAGE_WITHOUT_ALT = re.compile(r"<img(?![^>]*\balt=)")
 
 
-def write_feedback(autograded, path, assignment, student_id, db_url):
+def write_feedback(autograded: NotebookNode, path: str, assignment: str, student_id: str, db_url: str) -> None:
     """Render the autograded notebook node as `student_id`'s feedback page, at `path`."""
     resources = {  # what nbgrader's converters give each notebook (BaseConverter.init_single_notebook_resources)
         "unique_key": assignment,
@@ -44,7 +47,7 @@ class FeedbackExporter(HTMLExporter):
     The rest is HTMLExporter.from_notebook_node of nbconvert 7.17 (pinned in requirements.txt).
     """
 
-    def from_notebook_node(self, nb, resources=None, **kw):
+    def from_notebook_node(self, nb: NotebookNode, resources: dict | None = None, **kw: Any) -> tuple[str, dict]:
         language = nb.metadata.get("language_info", {})
         lexer = language.get("pygments_lexer", language.get("name", None))
         self.register_filter("highlight_code",
@@ -68,7 +71,8 @@ class RememberedHighlight(Highlight2HTML):
         magics = (metadata or {}).get("magics_language")  # the only part of a cell's metadata pygments reads
         return source, language, self.pygments_lexer, magics
 
-    def remember(self, source):
+    def remember(self, source: str) -> None:
+        """Highlight `source` now and keep the result for every page that shows it."""
         self._remembered[self._key(source, None, None)] = super().__call__(source)
 
     def __call__(self, source, language=None, metadata=None):
@@ -86,7 +90,7 @@ def _exporter():
     return exporter
 
 
-def prewarm(release=None):
+def prewarm(release: NotebookNode | None = None) -> FeedbackExporter:
     """Build the exporter and compile its page template now, in the parent, before workers are forked; and
     highlight the code cells of the release notebook node `release`, which every page shows again."""
     exporter = _exporter()

@@ -32,11 +32,11 @@ class JudgeHiddenTests(NbGraderPreprocessor):
 
     _language = "en"
 
-    def preprocess(self, nb, resources):
+    def preprocess(self, nb: NotebookNode, resources: dict) -> tuple[NotebookNode, dict]:
         self._language = notebook_language(nb)  # of the student's notebook: their feedback's language
         return super().preprocess(nb, resources)
 
-    def preprocess_cell(self, cell, resources, index):
+    def preprocess_cell(self, cell: NotebookNode, resources: dict, index: int) -> tuple[NotebookNode, dict]:
         nbgrader = cell.metadata.get("nbgrader", {})
         if cell.cell_type != "code" or not nbgrader.get("grade"):
             return cell, resources
@@ -121,7 +121,7 @@ def _sanitized(output):
 
 
 class ClearReleasedHiddenTests(ClearHiddenTests):
-    def preprocess_cell(self, cell, resources, index):
+    def preprocess_cell(self, cell: NotebookNode, resources: dict, index: int) -> tuple[NotebookNode, dict]:
         nbgrader = cell.metadata.get("nbgrader", {})
         if nbgrader.get("grade") and not nbgrader.get("solution"):
             return super().preprocess_cell(cell, resources, index)

@@ -1,6 +1,7 @@
 """CapOutputs: bound what any cell's outputs may store in the gradebook and the feedback page."""
 from __future__ import annotations
 
+from nbformat import NotebookNode
 from nbgrader.preprocessors import NbGraderPreprocessor
 
 
@@ -10,7 +11,7 @@ class CapOutputs(NbGraderPreprocessor):
     max_chars = 20_000
     max_image_chars = 2_000_000
 
-    def preprocess_cell(self, cell, resources, index):
+    def preprocess_cell(self, cell: NotebookNode, resources: dict, index: int) -> tuple[NotebookNode, dict]:
         for output in cell.get("outputs", []):
             if output.output_type == "stream" and len(output.text) > self.max_chars:
                 output.text = output.text[:self.max_chars] + f"\n… output cut at {self.max_chars} characters\n"
