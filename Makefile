@@ -34,10 +34,6 @@ system-packages:
 setup: $(VENV)/.installed
 	@echo "Set up. Next: source $(VENV)/bin/activate && jupyter lab exercises/a01_rnn_forward/a01_rnn_forward.ipynb"
 
-# The book's build extensions (book/_ext) import the course's translations from autograder/: the repository goes
-# on PYTHONPATH for these two targets (autograder is never installed into .venv, which the grading sandbox mounts).
-book catalogues: export PYTHONPATH := $(CURDIR)
-
 ## make book: build the website, English into _build/html and Korean into _build/html/ko, executing every
 ## chapter once (cached between builds). Chapters not in the cache are first executed two at a time
 ## (book/_ext/prefill_cache.py); both editions then find them all cached.

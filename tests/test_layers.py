@@ -243,3 +243,40 @@ print(ran)
                             env={"PATH": "/usr/bin:/bin"})
     assert result.returncode == 0, result.stderr
     assert int(result.stdout) == sum(len(c) for c in hidden.load(assignment).CHECKS.values())
+
+
+def test_every_test_file_a_source_names_exists():
+    """A docstring that sends its reader to a test must name one that is there."""
+    import re
+
+    named = set()
+    for folder in ("autograder", "book", "benchmarks", "tests"):
+        for root, _, files in os.walk(os.path.join(REPO_ROOT, folder)):
+            for name in files:
+                if name.endswith(".py"):
+                    text = open(os.path.join(root, name), encoding="utf-8").read()
+                    named |= set(re.findall(r"\btests/[\w/]+\.py\b", text))
+    assert named and all(os.path.isfile(os.path.join(REPO_ROOT, path)) for path in named), \
+        sorted(path for path in named if not os.path.isfile(os.path.join(REPO_ROOT, path)))
+
+
+GRADER_LAYERS = ("course", "judge", "isolation", "pipeline", "i18n", "grading", "top")
+
+
+def test_the_graders_public_functions_are_annotated():
+    """Every public function and method of the grader's layers says what it takes and returns (the reference
+    implementations and the known mistakes' implementations document their shapes in their docstrings)."""
+    missing = []
+    for module, path in MODULES.items():
+        if layer(module) not in GRADER_LAYERS:
+            continue
+        tree = ast.parse(open(path, encoding="utf-8").read())
+        for node in tree.body:
+            methods = [n for n in node.body if isinstance(n, ast.FunctionDef)] \
+                if isinstance(node, ast.ClassDef) and not node.name.startswith("_") else []
+            for function in ([node] if isinstance(node, ast.FunctionDef) else methods):
+                arguments = [a for a in function.args.args + function.args.kwonlyargs if a.arg not in ("self", "cls")]
+                if not function.name.startswith("_") and (function.returns is None
+                                                          or any(a.annotation is None for a in arguments)):
+                    missing.append(f"{module}.{function.name}")
+    assert not missing, missing

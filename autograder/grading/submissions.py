@@ -13,6 +13,8 @@ per notebook and for the whole archive, since a 1 MB entry can expand to gigabyt
 damaged entries are not unpacked. A student with several attempts gets the latest graded, and their detail
 says which file that was.
 """
+from __future__ import annotations
+
 import os
 import re
 import stat
@@ -43,8 +45,8 @@ class Unpacked:
     refused: dict = field(default_factory=dict)
 
 
-def unpack_lms_zip(zip_path, destination, assignment, id_pattern=DEFAULT_ID_PATTERN,
-                   max_notebook_bytes=MAX_NOTEBOOK_BYTES, max_archive_bytes=MAX_ARCHIVE_BYTES):
+def unpack_lms_zip(zip_path: str, destination: str, assignment: str, id_pattern: str = DEFAULT_ID_PATTERN,
+                   max_notebook_bytes: int = MAX_NOTEBOOK_BYTES, max_archive_bytes: int = MAX_ARCHIVE_BYTES) -> Unpacked:
     """Write destination/<student_id>/<assignment>.ipynb, each student's latest attempt; return an Unpacked."""
     try:
         pattern = re.compile(id_pattern)

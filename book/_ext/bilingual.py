@@ -12,6 +12,7 @@
 import html
 import os
 import shutil
+import sys
 from pathlib import Path
 
 from sphinx import addnodes
@@ -19,7 +20,8 @@ from sphinx.locale import init as init_locale
 from sphinx.transforms import SphinxTransform
 from sphinx.util.i18n import docname_to_domain
 
-from autograder.i18n.translation import localized_name  # importable: the Makefile puts the repository on PYTHONPATH
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from autograder.i18n.translation import localized_name  # noqa: E402
 
 EDITIONS = {"en": ("", "English"), "ko": ("ko/", "한국어")}  # language: (folder under _build/html, its name)
 SEARCH_BAR_TEXT = {"ko": "이 책에서 검색…"}

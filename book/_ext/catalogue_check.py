@@ -2,7 +2,7 @@
 
     python book/_ext/catalogue_check.py [locale/ko/LC_MESSAGES/book/04_lstm.po ...]   (default: every catalogue)
 
-tests/test_catalogues.py runs the same checks. A translation must keep, as in the English message, every piece
+tests/test_korean_edition.py runs the same checks. A translation must keep, as in the English message, every piece
 that is code rather than prose: the same math (apart from the words inside \\text{...}), the same inline code,
 the same cross-reference targets ({term}`망각 게이트 <forget gate>` keeps the target `forget gate`), the same
 citations, link addresses and footnote labels. Sphinx would otherwise warn, or silently lose a reference.
@@ -15,7 +15,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 LOCALE = ROOT / "locale"
 
-from autograder.i18n.translation import CODE, LINK, MATH, ROLE, markdown_parser, needs_translation  # (PYTHONPATH: Makefile)
+sys.path.insert(0, str(ROOT))
+from autograder.i18n.translation import CODE, LINK, MATH, ROLE, markdown_parser, needs_translation  # noqa: E402
 
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
 EXPLICIT_TARGET = re.compile(r"^(?:.*?\s)?<([^<>]+)>$", re.S)

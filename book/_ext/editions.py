@@ -19,8 +19,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 BUILD = ROOT / "_build"
 LOCALE = ROOT / "locale"
-from autograder.i18n.template import write_grader_template  # importable: the Makefile puts the repository on PYTHONPATH
-from autograder.i18n.translation import GRADER_DOMAIN, LANGUAGES
+sys.path.insert(0, str(ROOT))
+from autograder.i18n.template import write_grader_template  # noqa: E402
+from autograder.i18n.translation import GRADER_DOMAIN, LANGUAGES  # noqa: E402
 
 
 def build(builder, outdir, doctreedir, **overrides):
