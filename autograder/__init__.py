@@ -1,12 +1,16 @@
 """Gate by Gate autograder: reference implementations, hidden checks and the instructor CLI.
 
-Layout:
+Packages, each importing only those listed before it (tests/test_layers.py):
+    course.py    where the course lives and which assignments it has (standard library only)
+    judge/       cases and probes, comparison, known mistakes, the wire format, verdict records (numpy only)
     reference/   one reference implementation of every graded function (numpy), tested against torch.nn
-    checking.py  the comparison machinery hidden tests use (seeded cases, tolerances, clear messages)
-    hidden/      one module per assignment: its hidden cases, called from the solution notebooks' test cells
-    nbgrader_config.py  the course's nbgrader configuration
-    grading.py   batch grading of a class through nbgrader; cli.py / __main__.py: `python -m autograder`
-    translation.py  the student notebooks and feedback in Korean, from the catalogues in locale/
+    hidden/      one module per assignment: its hidden cases and known mistakes
+    isolation/   the sandbox, the kernel zygote, safe file reading, the kernel shim (standard library only)
+    i18n/        the student notebooks and feedback in Korean, from the catalogues in locale/
+    pipeline/    nbgrader: the course's configuration, preprocessors, kernel client, gradebook, feedback pages
+    grading/     a class graded: one run, one student, the template, the output layout, intake, the report
+    cli.py (`python -m autograder`), release.py, selfcheck.py, lms.py, testing.py (the tests' helpers), and
+    nbgrader_config.py (the configuration as a file, for plain nbgrader commands)
 """
 import sys
 

@@ -15,8 +15,8 @@ What the kernel sees and may do:
     way to gain privileges;
   * limits on address space, CPU seconds, processes, file size and open files.
 
-Hidden tests inside the kernel import a small shim (autograder/kernel_shim) instead of the autograder
-package; see autograder/verdicts.py for how their results are judged outside the kernel.
+Hidden tests inside the kernel import a small shim (autograder/isolation/kernel_shim) instead of the autograder
+package; see autograder/judge/verdicts.py for how their results are judged outside the kernel.
 
 `write_kernelspec` creates a kernelspec whose argv is this module run as a script. The script has bubblewrap
 build the sandbox around a holder process, then asks a running zygote (zygote.py), which has ipykernel and
