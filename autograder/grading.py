@@ -9,7 +9,13 @@ SUBMISSIONS is a folder with one sub-folder per student, named by the student id
     DIR/grades.csv                            one row per student, whatever happened to their notebook
     DIR/results/<student>.json                that row, plus which test cells passed and why not
     DIR/feedback/<student>/<assignment>.html  nbgrader's feedback page, without hidden-test source
-    DIR/work/<student>/                       that student's nbgrader course folders and gradebook
+    DIR/work/<key>/                           that student's nbgrader course folders and gradebook
+    DIR/template/                             the assignment as nbgrader recorded it, copied for every student
+
+A student id is data, never a name of the grader's own: the template is not under work/, and each student's
+course folder is named by a key made from the id (student_work_folder), because nbgrader reads that folder's
+path as a regular expression and its kernel's socket path must stay short; `Kim (Minjun)`, `a+b@uni.example`
+or `_template` are ids like any other.
 
 Design:
   * Every student is autograded in a course folder and sqlite gradebook of their own, copied from one
@@ -30,10 +36,12 @@ import hashlib
 import json
 import multiprocessing
 import os
+import re
 import shutil
 import warnings
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 
 import nbformat
 from tqdm import tqdm
@@ -43,13 +51,14 @@ from .assignments import SOLUTIONS_DIR, CourseError, last_line, require_assignme
 from .nbgrader_config import CELL_TIMEOUT, NOTEBOOK_TIMEOUT, REPO_ROOT, course_config
 from .repair import repair
 from .safe_files import MiB, Refused, copy_tree, read_regular, tree_hash, unsafe_name
-from .submissions import MAX_NOTEBOOK_BYTES, Unpacked
+from .submissions import MAX_NOTEBOOK_BYTES, StudentInfo, Unpacked, answers_changed
 
 # Inside a student's own course folder and gradebook, nbgrader knows them by this id. Their real id, any
 # Unicode an LMS writes, then names only our folders and rows, never an nbgrader glob pattern or query.
 NBGRADER_STUDENT = "student"
 MAX_SUBMISSION_BYTES = 128 * MiB  # a notebook and whatever files the student put beside it
-CSV_COLUMNS = ["student_id", "assignment", "score", "max_score", "status", "detail", "cases"]
+CSV_COLUMNS = ["student_id", "assignment", "score", "max_score", "status", "detail", "cases", "display_name",
+               "submitted_at", "late"]
 
 
 @dataclass
@@ -62,6 +71,13 @@ class GradeRow:
     detail: str = ""
     tests: list = field(default_factory=list)  # [{cell, score, max_score, passed, message, cases, mistakes}]
     cases: str = ""  # passed hidden cases per function, "sigmoid 4/4, tanh 3/4" (report.case_summary)
+    display_name: str = ""  # the student's name as the LMS wrote it, beside its id; "" for a folder of ids
+    submitted_at: str = ""  # the graded notebook's time stamp, ISO 8601 as the LMS (or the file) recorded it
+    late: bool | None = None  # the LMS's own late marker (Canvas's LATE); None where the LMS writes none
+
+    def csv_row(self) -> dict:
+        """The row as grades.csv writes it: `late` is yes, no, or empty where the LMS says nothing."""
+        return {**asdict(self), "late": {True: "yes", False: "no"}.get(self.late, "")}
 
 
 @dataclass
@@ -105,14 +121,15 @@ def grade_class(assignment, submissions, out=None, workers=None, options=None, u
     rows = []
     for sid in students:
         note, refused = unpacked.notes.get(sid, ""), unpacked.refused.get(sid)
+        info = unpacked.students.get(sid, StudentInfo())
         student_dir = os.path.abspath(os.path.join(submissions, sid))
-        fingerprint = _fingerprint(student_dir, note, refused, assignment_fingerprint)
+        fingerprint = _fingerprint(student_dir, note, refused, assignment_fingerprint, info)
         saved = None if options.regrade else _saved_row(out, sid, fingerprint)
         if saved:
             rows.append(saved)
         else:
             jobs.append(dict(assignment=assignment, student_id=sid, student_dir=student_dir, work=work,
-                             options=options, note=note, refused=refused, fingerprint=fingerprint))
+                             options=options, note=note, refused=refused, fingerprint=fingerprint, info=info))
     if jobs:  # nothing to grade costs no kernel, no nbgrader and no template
         rows.extend(_grade_jobs(assignment, jobs, template_dir, options, workers))
     rows.sort(key=lambda row: row.student_id)
@@ -149,19 +166,21 @@ def _grade_jobs(assignment, jobs, template_dir, options, workers):
 
 
 def grade_student(assignment, student_id, student_dir, work, template, options, zygote_socket=None, note="",
-                  refused=None, fingerprint=None):
+                  refused=None, fingerprint=None, info=None):
     """Autograde one student in their own course folder; never raises, always returns a GradeRow.
 
     zygote_socket: the running kernel zygote, when options.use_sandbox (see _kernel_zygote).
     note: what happened to the submission before grading (an LMS zip's set-aside attempts), for the detail.
     refused: why the submission cannot be graded at all, if it cannot (a zip entry over its cap, say).
     fingerprint: what the saved result must match to be reused (see _fingerprint).
+    info: what the LMS says of the submission (display name, time, late), for the row.
     """
     out = os.path.dirname(work)
+    info = info or StudentInfo()
     if unsafe_name(student_id):
         return GradeRow(student_id, assignment, 0.0, template["max_score"], "refused", unsafe_name(student_id))
     result_path = os.path.join(out, "results", f"{student_id}.json")
-    fingerprint = fingerprint or _fingerprint(student_dir, note, refused, template["fingerprint"])
+    fingerprint = fingerprint or _fingerprint(student_dir, note, refused, template["fingerprint"], info)
     saved = None if options.regrade else _saved_row(out, student_id, fingerprint)
     if saved:
         return saved
@@ -169,12 +188,14 @@ def grade_student(assignment, student_id, student_dir, work, template, options, 
     if os.path.isfile(feedback_path):
         os.remove(feedback_path)  # a page from an earlier submission must not outlive its grade
     try:
-        row = _grade(assignment, student_id, student_dir, os.path.join(work, student_id), feedback_path, template,
-                     options, zygote_socket, note, refused)
+        row = _grade(assignment, student_id, student_dir, student_work_folder(out, student_id), feedback_path,
+                     template, options, zygote_socket, note, refused)
     except Exception as error:  # a grader bug must cost one row, not the batch
         row = GradeRow(student_id, assignment, 0.0, template["max_score"], "error",
                        _one_line(f"{type(error).__name__}: {error}"))
-    kernel_log = os.path.join(work, student_id, "kernel.log")
+    row.display_name, row.late = info.display_name, info.late
+    row.submitted_at = info.submitted_at or row.submitted_at
+    kernel_log = os.path.join(student_work_folder(out, student_id), "kernel.log")
     if row.status not in ("kernel died", "error") and os.path.isfile(kernel_log):
         os.remove(kernel_log)  # what the kernel printed outside cells: kept only to explain a death
     os.makedirs(os.path.dirname(result_path), exist_ok=True)
@@ -185,10 +206,12 @@ def grade_student(assignment, student_id, student_dir, work, template, options, 
 def _grade(assignment, student_id, student_dir, root, feedback_path, template, options, zygote_socket, note="",
            refused=None):
     notes = [note] if note else []
+    submitted_at = ""  # set once the notebook graded is chosen; row() reads it when called
 
     def row(status, score=0.0, detail="", tests=()):
         detail = "; ".join(filter(None, [detail, *notes]))
-        return GradeRow(student_id, assignment, score, template["max_score"], status, _one_line(detail), list(tests))
+        return GradeRow(student_id, assignment, score, template["max_score"], status, _one_line(detail), list(tests),
+                        submitted_at=submitted_at)
 
     if refused:
         return row("refused", detail=refused)
@@ -201,10 +224,18 @@ def _grade(assignment, student_id, student_dir, root, feedback_path, template, o
         found = sorted(f for f in os.listdir(student_dir) if f.endswith(".ipynb"))
         detail = f"no {notebook_name}" + (f" (found: {', '.join(found)})" if found else "")
         return row("missing notebook", detail=detail)
-    # A student who handed in both languages' notebooks is graded on the one saved last.
-    handed_in.sort(key=lambda name: os.lstat(os.path.join(student_dir, name)).st_mtime_ns, reverse=True)
+    # A student who handed in both languages' notebooks is graded on the one saved last, unless that one is the
+    # release with no answer written: the student's work is never traded for an untouched copy.
+    paths = {name: os.path.join(student_dir, name) for name in handed_in}
     if len(handed_in) > 1:
-        notes.append(f"graded {handed_in[0]}, the later saved; set aside {', '.join(handed_in[1:])}")
+        saved = {name: os.lstat(path).st_mtime_ns for name, path in paths.items()}
+        answered = {name: answers_changed(path, assignment, options.max_notebook_bytes) for name, path in paths.items()}
+        handed_in.sort(key=lambda name: (answered[name], saved[name]), reverse=True)
+        later = [name for name in handed_in[1:] if saved[name] > saved[handed_in[0]]]  # untouched releases
+        notes.append(f"graded {handed_in[0]}, the later saved" + (" with an answer written" if later else "")
+                     + "; set aside " + ", ".join(f"{name} (the release, no answer changed)" if name in later
+                                                  else name for name in handed_in[1:]))
+    submitted_at = datetime.fromtimestamp(os.lstat(paths[handed_in[0]]).st_mtime).isoformat(timespec="seconds")
     try:
         data = read_regular(os.path.join(student_dir, handed_in[0]), options.max_notebook_bytes, handed_in[0])
     except Refused as refusal:
@@ -304,7 +335,20 @@ def _api(root, template, options, zygote_socket):
 
 
 def template_folder(out):
-    return os.path.join(out, "work", "_template")
+    """The template's folder: beside work/, never inside it, so that no student id can name it."""
+    return os.path.join(out, "template")
+
+
+def student_work_folder(out, student_id):
+    """A student's nbgrader course folder: work/<key>, the key made from the id, never the id itself.
+
+    nbgrader matches this folder's path as a regular expression and the kernel's socket path lies inside it, so
+    the key has only ASCII letters, digits and `-`, and a bounded length: the id's letters and digits, for an
+    instructor who looks, then a hash of the whole id, so that two ids never share a folder.
+    """
+    readable = re.sub(r"[^A-Za-z0-9]+", "-", student_id).strip("-")[:24]
+    digest = hashlib.sha256(student_id.encode("utf-8", "surrogateescape")).hexdigest()[:12]
+    return os.path.join(out, "work", f"{readable}-{digest}" if readable else digest)
 
 
 def make_template(assignment, template_dir, options):
@@ -385,8 +429,9 @@ def _assignment_fingerprint(assignment, options):
             f"-sandbox{int(options.use_sandbox)}")
 
 
-def _fingerprint(student_dir, note, refused, assignment_fingerprint):
-    return {"submission": refused or _folder_hash(student_dir), "note": note, "assignment": assignment_fingerprint}
+def _fingerprint(student_dir, note, refused, assignment_fingerprint, info):
+    return {"submission": refused or _folder_hash(student_dir), "note": note, "assignment": assignment_fingerprint,
+            "lms": asdict(info)}
 
 
 def _saved_row(out, student_id, fingerprint):
@@ -474,7 +519,7 @@ def _write_csv(path, rows):
         writer = csv.DictWriter(handle, fieldnames=CSV_COLUMNS, extrasaction="ignore")
         writer.writeheader()
         for row in rows:
-            writer.writerow(asdict(row))
+            writer.writerow(row.csv_row())
     changed = not (os.path.isfile(path) and filecmp.cmp(tmp, path, shallow=False))
     os.replace(tmp, path)  # a crash mid-write never leaves a half-written grades.csv
     return changed

@@ -3,7 +3,9 @@
 Used two ways:
   * imported: `course_config()` returns a traitlets Config; `python -m autograder` builds on it;
   * as a Jupyter config file, for plain nbgrader commands run from the repo root:
-        nbgrader generate_assignment a01_rnn_forward --config=autograder/nbgrader_config.py
+        nbgrader generate_assignment a01_rnn_forward --NbGrader.config_file=autograder/nbgrader_config.py
+    (`--NbGrader.config_file` is the option nbgrader reads; it has no `--config` alias and warns that one
+    has no effect). Its gradebook is grading/gradebook.db, created here if missing, never the repo root's.
 
 Layout: the course root is the repo root, students' versions are released into exercises/, and
 everything nbgrader writes while grading (gradebook, submitted/, autograded/, feedback/) lives under
@@ -83,4 +85,5 @@ def course_config(root=REPO_ROOT, work_directory=WORK_DIRECTORY, release_directo
 
 
 if "get_config" in globals():  # executed as a Jupyter config file
+    os.makedirs(os.path.join(REPO_ROOT, WORK_DIRECTORY), exist_ok=True)  # nbgrader's sqlite needs the folder
     get_config().merge(course_config())  # noqa: F821

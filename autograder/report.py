@@ -115,12 +115,12 @@ def class_numbers(out, assignment, rows):
 
 def _slowest(out, assignment, rows, count=10):
     """Seconds per student: from writing the submitted notebook into the course folder to saving the result."""
-    from .grading import NBGRADER_STUDENT
+    from .grading import NBGRADER_STUDENT, student_work_folder
 
     timings = []
     for row in rows:
         result = os.path.join(out, "results", f"{row.student_id}.json")
-        submitted = os.path.join(out, "work", row.student_id, "submitted", NBGRADER_STUDENT, assignment,
+        submitted = os.path.join(student_work_folder(out, row.student_id), "submitted", NBGRADER_STUDENT, assignment,
                                  assignment + ".ipynb")
         if os.path.isfile(result) and os.path.isfile(submitted):
             timings.append({"student_id": row.student_id, "seconds": round(os.path.getmtime(result)
