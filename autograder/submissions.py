@@ -99,9 +99,7 @@ def _canvas(name: str) -> EntryOwner | None:
 def _moodle(name: str) -> EntryOwner | None:
     for part in name.split("/"):
         match = MOODLE.fullmatch(part)
-        if match:
-            if match["plugin"] != "file":
-                return None
+        if match:  # any plugin: an online text is no notebook, but it still says whose it is
             return EntryOwner(match["participant"], "moodle participant " + match["participant"],
                               match["name"].strip())
     return None
@@ -229,10 +227,13 @@ def _unpack(entries, source, destination, assignment, id_pattern, max_notebook_b
     # A pattern over an LMS download: the LMS's ids still tell its students apart, so the pattern cannot merge two.
     lms = _lms_reading_all([entry.name for entry in entries if entry.name.endswith(".ipynb")]) \
         if layout not in LMS_LAYOUTS else None
+    handed_in_other = {}  # student id → (owner, names): what an LMS says a student handed in that is no notebook
     for entry in entries:
-        owner = layout.read(entry.name) if entry.name.endswith(".ipynb") else None
-        if owner is None:
+        owner = layout.read(entry.name) if entry.name.endswith(".ipynb") or layout in LMS_LAYOUTS else None
+        if owner is None or not entry.name.endswith(".ipynb"):
             result.skipped.append(entry.name)
+            if owner is not None:
+                handed_in_other.setdefault(owner.student_id, (owner, []))[1].append(entry.name)
             continue
         if lms:
             owner = EntryOwner(owner.student_id, lms.read(entry.name).identity)
@@ -249,6 +250,12 @@ def _unpack(entries, source, destination, assignment, id_pattern, max_notebook_b
             continue
         _unpack_student(attempts, os.path.join(destination, student_id), assignment, student_id,
                         max_notebook_bytes, budget, release_answers, result)
+    # A student the LMS lists with files but no notebook gets a row too: `missing notebook`, naming the files.
+    for student_id, (owner, names) in sorted(handed_in_other.items()):
+        if student_id not in by_student and not unsafe_name(student_id):
+            os.makedirs(os.path.join(destination, student_id), exist_ok=True)
+            result.notes[student_id] = "handed in no notebook, only " + ", ".join(names)
+            result.students[student_id] = StudentInfo(owner.display_name, "", owner.late)
     return result
 
 

@@ -140,7 +140,7 @@ def test_canvas_ids_are_user_ids_so_two_students_of_one_name_stay_two(tmp_path):
     ])
     unpacked = unpack_download(archive, str(tmp_path / "out"), ASSIGNMENT)
     assert unpacked.layout == "Canvas"
-    assert sorted(os.listdir(tmp_path / "out")) == ["200104", "200120", "200131", "200140", "200150"]
+    assert sorted(os.listdir(tmp_path / "out")) == ["200104", "200120", "200131", "200140", "200150", "200160"]
     assert '"first"' in graded_text(tmp_path / "out", "200104") and '"second"' in graded_text(tmp_path / "out", "200120")
     students = unpacked.students
     assert (students["200104"].display_name, students["200120"].display_name) == ("김민수", "김민수")
@@ -153,6 +153,10 @@ def test_canvas_ids_are_user_ids_so_two_students_of_one_name_stay_two(tmp_path):
                                         "attempt; set aside the earlier parkseoyeon_late_200140_5010_a01_rnn_forward"
                                         ".ipynb")
     assert unpacked.skipped == ["choiyuna_200160_5030_text.html"]
+    # choiyuna handed in an online text, no notebook: she still gets a row (missing notebook), saying what it was.
+    assert os.listdir(tmp_path / "out" / "200160") == []
+    assert unpacked.notes["200160"] == "handed in no notebook, only choiyuna_200160_5030_text.html"
+    assert unpacked.students["200160"].display_name == "choiyuna"
 
 
 @pytest.mark.parametrize("folders", [True, False])
@@ -167,7 +171,8 @@ def test_moodle_ids_are_participant_ids(tmp_path, folders):
     ])
     unpacked = unpack_download(archive, str(tmp_path / "out"), ASSIGNMENT)
     assert unpacked.layout == "Moodle"
-    assert sorted(os.listdir(tmp_path / "out")) == ["1001", "1002"]
+    assert sorted(os.listdir(tmp_path / "out")) == ["1001", "1002", "1003"]
+    assert unpacked.notes["1003"].startswith("handed in no notebook, only Lee Jiwoo_1003_assignsubmission_file_")
     assert unpacked.students["1002"].display_name == "Kim Minsu"
     assert unpacked.students["1002"].late is None
     assert '"second"' in graded_text(tmp_path / "out", "1002")
