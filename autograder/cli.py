@@ -19,7 +19,7 @@ from .course import CourseError, list_assignments, require_assignment
 from .grading.layout import default_out
 from .grading.records import GradingOptions
 from .grading.run import grade_class
-from .grading.submissions import DEFAULT_ID_PATTERN, MAX_ARCHIVE_BYTES, MAX_NOTEBOOK_BYTES, unpack_lms_zip
+from .grading.submissions import MAX_ARCHIVE_BYTES, MAX_NOTEBOOK_BYTES, is_lms_folder, unpack_download
 from .isolation.sandbox import Limits, MiB
 from .lms import export
 from .pipeline.config import CELL_TIMEOUT, NOTEBOOK_TIMEOUT
@@ -34,11 +34,14 @@ def main(argv: list[str] | None = None) -> int:
     grade = commands.add_parser("grade", help="autograde every student's submission of one assignment")
     grade.add_argument("assignment", help="assignment name, e.g. a01_rnn_forward")
     grade.add_argument("submissions", help="folder with one sub-folder per student, named by student id, "
-                                           "or an LMS .zip of notebooks")
+                                           "or an LMS download (Canvas, Moodle, Blackboard): its .zip or the "
+                                           "folder it unpacks to")
     grade.add_argument("--out", help="where grades.csv, results/ and feedback/ go (default: grading/ASSIGNMENT)")
     grade.add_argument("--workers", type=int, default=None, help="students graded at once (default: CPU count)")
-    grade.add_argument("--id-pattern", default=DEFAULT_ID_PATTERN,
-                       help="for a .zip: regex with a (?P<student_id>...) group, matched against each path")
+    grade.add_argument("--id-pattern", default=None,
+                       help="for a download no LMS layout reads: regex with a (?P<student_id>...) group, matched "
+                            "against each file's path (default: Canvas, Moodle and Blackboard names are "
+                            "recognised; else s001/… or s001_….ipynb)")
     grade.add_argument("--regrade", action="store_true", help="regrade students whose results are already saved")
     grade.add_argument("--notebook-timeout", type=int, default=NOTEBOOK_TIMEOUT,
                        help="seconds all cells of a notebook together may run; cells after it are not run and "
@@ -149,25 +152,39 @@ def _grade(args):
                              max_notebook_bytes=int(args.max_notebook_mb * MiB), use_sandbox=not args.no_sandbox,
                              limits=_limits(args), regrade=args.regrade)
     submissions, unpacked = args.submissions, None
-    if submissions.endswith(".zip"):
-        if not os.path.isfile(submissions):
-            raise CourseError(f"{submissions}: no such file")
+    if submissions.endswith(".zip") and not os.path.isfile(submissions):
+        raise CourseError(f"{submissions}: no such file")
+    if not os.path.exists(submissions):
+        raise CourseError(f"submissions directory {submissions!r} does not exist")
+    if os.path.isfile(submissions) or args.id_pattern is not None or is_lms_folder(submissions):
         folder = tempfile.mkdtemp(prefix="lms-")
-        unpacked = unpack_lms_zip(submissions, folder, args.assignment, args.id_pattern,
-                                  options.max_notebook_bytes, int(args.max_archive_mb * MiB))
+        try:
+            unpacked = unpack_download(submissions, folder, args.assignment, args.id_pattern,
+                                       options.max_notebook_bytes, int(args.max_archive_mb * MiB))
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
+        print(f"{args.submissions}: read as {_layout_line(unpacked.layout)}; "
+              f"{len(set(os.listdir(folder)) | set(unpacked.refused))} students")
         for name in unpacked.skipped:
-            print(f"skipped {name}: no student id matches --id-pattern", file=sys.stderr)
+            if name.endswith(".ipynb"):
+                print(f"skipped {name}: no student id in its name ({unpacked.layout})", file=sys.stderr)
         submissions = folder
+    else:
+        print(f"{submissions}: read as one folder per student, named by student id")
     try:
         rows = grade_class(args.assignment, submissions, args.out, args.workers, options, unpacked)
     finally:
         if unpacked is not None:  # the results keep what is needed; the unpacked copies may be large
             shutil.rmtree(submissions, ignore_errors=True)
-    width = max(len("student"), *(len(row.student_id) for row in rows))
+    # The LMS's display name beside its id, where it wrote one: ids alone (200104, 200120) are hard to read.
+    names = [f"{row.student_id} ({row.display_name})" if row.display_name else row.student_id for row in rows]
+    width = max(len("student"), *(len(name) for name in names))
     print(f"\n{'student':<{width}}  {'score':>11}  status")
-    for row in rows:
+    for name, row in zip(names, rows):
         detail = f" ({row.detail})" if row.detail else ""
-        print(f"{row.student_id:<{width}}  {row.score:>5g} / {row.max_score:<3g}  {row.status}{detail}")
+        late = ", late" if row.late else ""
+        print(f"{name:<{width}}  {row.score:>5g} / {row.max_score:<3g}  {row.status}{late}{detail}")
     out = args.out or os.path.relpath(default_out(args.assignment))
     statuses = {}
     for row in rows:
@@ -175,6 +192,14 @@ def _grade(args):
     summary = ", ".join(f"{count} {status}" for status, count in sorted(statuses.items()))
     print(f"\n{len(rows)} students graded ({summary}); grades in {os.path.join(out, 'grades.csv')}")
     return 0
+
+
+def _layout_line(layout):
+    return {"Canvas": "a Canvas download (ids: Canvas user ids; LATE marks kept)",
+            "Moodle": "a Moodle download (ids: participant ids)",
+            "Blackboard": "a Blackboard download (ids: user names; attempt times kept)",
+            "the default pattern": "folders or name prefixes (ids: s001/… or s001_….ipynb)"}.get(
+        layout, f"{layout} (ids from the pattern)")
 
 
 def _export(args):

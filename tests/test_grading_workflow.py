@@ -3,15 +3,17 @@ import os
 import subprocess
 import sys
 import zipfile
+from pathlib import Path
 
 import nbformat
 import pytest
 
-from autograder.isolation import sandbox
 from autograder.course import CourseError
+from autograder.grading.layout import student_work_folder
 from autograder.grading.run import grade_class
+from autograder.grading.submissions import unpack_download
+from autograder.isolation import sandbox
 from autograder.selfcheck import check_notebook
-from autograder.grading.submissions import unpack_lms_zip
 from autograder.testing import exercise_notebook, set_answer, solved_exercise
 
 from conftest import REPO_ROOT
@@ -34,7 +36,7 @@ def test_regrading_resumes_and_only_redoes_changed_submissions(tmp_path):
     first = {r.student_id: r for r in grade_class(ASSIGNMENT, str(subs), str(out), workers=2)}
     feedback = {student: out / "feedback" / student / f"{ASSIGNMENT}.html" for student in first}
     assert all(page.is_file() for page in feedback.values())
-    alice_work = out / "work" / "alice" / "autograded"
+    alice_work = Path(student_work_folder(str(out), "alice")) / "autograded"
     # An interrupted batch leaves finished students' results on disk; they are not graded again.
     os.utime(out / "results" / "alice.json", (1, 1))
     write(subs / "bob" / f"{ASSIGNMENT}.ipynb", solved_exercise(ASSIGNMENT))  # bob resubmits
@@ -58,14 +60,14 @@ def test_lms_zip_names_students_by_pattern_and_cannot_escape(tmp_path):
         zf.writestr("../../s003_evil.ipynb", "{}")
         zf.writestr("readme.txt", "not a notebook")
     destination = tmp_path / "unpacked"
-    skipped = unpack_lms_zip(str(archive), str(destination), ASSIGNMENT).skipped
+    skipped = unpack_download(str(archive), str(destination), ASSIGNMENT).skipped
     assert sorted(os.listdir(destination)) == ["s001", "s002", "s003"]
     assert os.listdir(destination / "s002") == [f"{ASSIGNMENT}.ipynb"]
     assert os.listdir(destination / "s003") == [f"{ASSIGNMENT}.ipynb"]  # written inside, never at ../..
     assert not (tmp_path.parent / "s003_evil.ipynb").exists()
     assert skipped == ["readme.txt"]
     with pytest.raises(CourseError, match="no .*student_id.* group"):
-        unpack_lms_zip(str(archive), str(destination), ASSIGNMENT, id_pattern=r"(\w+)_")
+        unpack_download(str(archive), str(destination), ASSIGNMENT, id_pattern=r"(\w+)_")
 
 
 @needs_sandbox
@@ -144,3 +146,19 @@ def test_no_sandbox_grades_with_a_loud_warning(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "WARNING: --no-sandbox" in result.stderr
     assert "10 / 10" in result.stdout
+
+
+def test_the_readmes_plain_nbgrader_line_loads_the_course_config_and_leaves_no_file(tmp_path):
+    readme = open(os.path.join(REPO_ROOT, "README.md"), encoding="utf-8").read()
+    line = next(m for m in readme.replace("\n", " ").split("`") if m.startswith("nbgrader <command> "))
+    command = line.replace("<command>", "db assignment list").split()
+    status = subprocess.run(["git", "status", "--porcelain"], cwd=REPO_ROOT, capture_output=True, text=True).stdout
+    nbgrader = os.path.join(os.path.dirname(sys.executable), "nbgrader")
+    result = subprocess.run([nbgrader, *command[1:], "--log-level=DEBUG"], cwd=REPO_ROOT, capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "Unrecognized" not in result.stderr
+    assert "Loaded config file: " + os.path.join(REPO_ROOT, "autograder", "nbgrader_config.py") in result.stderr
+    assert not os.path.exists(os.path.join(REPO_ROOT, "gradebook.db"))
+    assert subprocess.run(["git", "status", "--porcelain"], cwd=REPO_ROOT, capture_output=True,
+                          text=True).stdout == status, "the command left a file in the repository"

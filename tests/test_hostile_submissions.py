@@ -4,6 +4,7 @@ Every case states the score and status it must get; the honest students must kee
 Needs the sandbox (bubblewrap); `make test` installs it when run as root.
 """
 import ast
+import csv
 import json
 import os
 import re
@@ -16,11 +17,11 @@ import zipfile
 import nbformat
 import pytest
 
-from autograder.isolation import sandbox
-from autograder.grading.layout import autograded_notebook
+from autograder.grading.layout import autograded_notebook, student_work_folder
 from autograder.grading.records import GradingOptions
 from autograder.grading.run import grade_class
-from autograder.grading.submissions import unpack_lms_zip
+from autograder.grading.submissions import unpack_download
+from autograder.isolation import sandbox
 from autograder.testing import answer_cell_ids, exercise_notebook, set_answer, solved_exercise
 
 ASSIGNMENT = "a01_rnn_forward"
@@ -210,6 +211,8 @@ def graded(tmp_path_factory, loopback_server):
         "김민준": solved_exercise(ASSIGNMENT),
         "Kim Minjun": solved_exercise(ASSIGNMENT),
         "minjun.kim@uni.example": solved_exercise(ASSIGNMENT),
+        # Issue 22: ids are data, never a regular expression, a glob, HTML or one of the grader's own folders.
+        **{student: solved_exercise(ASSIGNMENT) for student in HOSTILE_IDS},
     }
     sleeper = solved_exercise(ASSIGNMENT)
     after_sigmoid_test = 1 + next(i for i, c in enumerate(sleeper.cells)
@@ -251,12 +254,17 @@ def graded(tmp_path_factory, loopback_server):
             cell.source = "pass"
     notebooks["strips_metadata_to_cheat"] = stripped_cheat
     notebooks["empty_valid_notebook"] = nbformat.v4.new_notebook()
+    notebooks["untouched_release_saved_later"] = solved_exercise(ASSIGNMENT)
 
     for student, notebook in notebooks.items():
         os.makedirs(subs / student)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # the duplicated cells' ids are duplicated on purpose
             nbformat.write(notebook, str(subs / student / (ASSIGNMENT + ".ipynb")))
+    # Issue 22, row 7: the untouched Korean release, copied in after the student's finished notebook.
+    untouched = subs / "untouched_release_saved_later" / f"{ASSIGNMENT}.ko.ipynb"
+    nbformat.write(exercise_notebook(ASSIGNMENT, "ko"), str(untouched))
+    os.utime(untouched, (time.time() + 60, time.time() + 60))
     (subs / "malformed_json").mkdir()
     (subs / "malformed_json" / (ASSIGNMENT + ".ipynb")).write_text('{"cells": [{"cell_type": ')
     (subs / "empty_file").mkdir()
@@ -303,14 +311,21 @@ MARKERS = """TEXT = '''
 
 
 def autograded(root, student):
-    return nbformat.read(autograded_notebook(str(root / "out" / "work" / student), ASSIGNMENT), as_version=4)
+    return nbformat.read(autograded_notebook(student_work_folder(str(root / "out"), student), ASSIGNMENT),
+                         as_version=4)
 
 
 def printed(root, student):
     return "".join(o.get("text", "") for c in autograded(root, student).cells for o in c.get("outputs", []))
 
 
+# LMS ids with what nbgrader reads as a regular expression or a glob, HTML, quotes, and the grader's own folders.
+HOSTILE_IDS = ["<img src=x onerror=alert(1)>", "minjun+rnn@uni.example", "Kim (Minjun)", "O'Brien \"Q\" [1]*?",
+               "_template", "template", "work", "results", "feedback", "grades.csv"]
+
 EXPECTED = {  # student: (status, score or (low, high) range)
+    **{student: ("ok", FULL) for student in HOSTILE_IDS},
+    "untouched_release_saved_later": ("ok", FULL),
     "honest": ("ok", FULL),
     "honest_twin": ("ok", FULL),
     "endless_loop": ("timeout", (1, 4)),
@@ -474,7 +489,7 @@ def test_the_only_writable_places_are_the_sized_ones(graded):
     text = printed(root, "finds_writable_places")
     writable = ast.literal_eval(text.split("WRITABLE ")[1].split(" CWD ")[0])
     cwd = text.split(" CWD ")[1].split()[0]
-    sockets = os.path.join(str(root / "out" / "work" / "finds_writable_places"), "sockets")
+    sockets = os.path.join(student_work_folder(str(root / "out"), "finds_writable_places"), "sockets")
     places = ["/tmp", cwd, sockets]
     assert set(places) <= set(writable), writable
     outside = [w for w in writable if not any(w == p or w.startswith(p + "/") for p in places)]
@@ -487,8 +502,9 @@ def test_nothing_a_kernel_wrote_stays_on_the_graders_disk(graded):
     sizes = [os.path.getsize(f) for f in files if not os.path.islink(f)]
     assert max(sizes) < 8 * MiB and sum(sizes) < 200 * MiB, f"{max(sizes)} B in one file, {sum(sizes)} B in all"
     assert not [f for f in files if re.fullmatch(r"fill\d+", os.path.basename(f))], "a kernel's file outlived it"
-    logs = {os.path.basename(os.path.dirname(f)) for f in files if os.path.basename(f) == "kernel.log"}
-    assert logs == {s for s, row in rows.items() if row.status == "kernel died"}, logs
+    logs = {os.path.dirname(f) for f in files if os.path.basename(f) == "kernel.log"}
+    died = {student_work_folder(str(root / "out"), s) for s, row in rows.items() if row.status == "kernel died"}
+    assert logs == died, logs
 
 
 def test_a_notebook_past_its_wall_clock_limit_is_stopped(graded):
@@ -503,9 +519,24 @@ def test_a_notebook_past_its_wall_clock_limit_is_stopped(graded):
 
 def test_ids_are_kept_exactly(graded):
     rows, root = graded
-    text = (root / "out" / "grades.csv").read_text(encoding="utf-8")
-    for student in ("김민준", "Kim Minjun", "minjun.kim@uni.example"):
-        assert f"\n{student},{ASSIGNMENT},10.0,10.0,ok" in text
+    with open(root / "out" / "grades.csv", newline="", encoding="utf-8") as handle:
+        by_id = {row["student_id"]: row for row in csv.DictReader(handle)}
+    for student in ("김민준", "Kim Minjun", "minjun.kim@uni.example", *HOSTILE_IDS):
+        assert (by_id[student]["score"], by_id[student]["status"]) == ("10.0", "ok"), by_id[student]
+        assert (root / "out" / "feedback" / student / f"{ASSIGNMENT}.html").is_file()
+
+
+def test_ids_are_never_html_in_the_class_report(graded):
+    rows, root = graded
+    report = (root / "out" / "report.html").read_text(encoding="utf-8")
+    assert "<img src=x" not in report
+
+
+def test_the_students_work_wins_over_an_untouched_release_saved_later(graded):
+    rows, root = graded
+    detail = rows["untouched_release_saved_later"].detail
+    assert f"graded {ASSIGNMENT}.ipynb" in detail and f"{ASSIGNMENT}.ko.ipynb (the release, no answer changed)" \
+        in detail, detail
 
 
 def zipped_notebook(notebook, name, when=(2026, 3, 1, 12, 0, 0)):
@@ -532,7 +563,7 @@ def graded_zip(tmp_path_factory):
         link.create_system, link.external_attr = 3, (0o120777 << 16)
         zf.writestr(link, os.path.abspath(os.path.join("solutions", ASSIGNMENT, ASSIGNMENT + ".ipynb")))
         zf.writestr(*zipped_notebook(solved_exercise(ASSIGNMENT), "김민준_a01_rnn_forward.ipynb"))
-    unpacked = unpack_lms_zip(str(archive), str(root / "subs"), ASSIGNMENT, max_notebook_bytes=8 * MiB)
+    unpacked = unpack_download(str(archive), str(root / "subs"), ASSIGNMENT, max_notebook_bytes=8 * MiB)
     options = GradingOptions(cell_timeout=6, notebook_timeout=NOTEBOOK_TIMEOUT, limits=LIMITS)
     rows = grade_class(ASSIGNMENT, str(root / "subs"), str(root / "out"), workers=2, options=options,
                        unpacked=unpacked)

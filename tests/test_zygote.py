@@ -42,6 +42,7 @@ def test_a_zygote_that_cannot_import_says_so():
 
 @pytest.mark.skipif(bool(sandbox.missing_tools()), reason=f"needs {sandbox.INSTALL_HINT}")
 def test_a_stopped_zygote_is_the_graders_error_not_the_students(tmp_path):
+    from autograder.grading.layout import template_folder
     from autograder.grading.records import GradingOptions
     from autograder.grading.student import grade_student
     from autograder.grading.template import make_template
@@ -51,7 +52,7 @@ def test_a_stopped_zygote_is_the_graders_error_not_the_students(tmp_path):
     os.makedirs(tmp_path / "subs" / "alice")
     nbformat.write(solved_exercise(assignment), str(tmp_path / "subs" / "alice" / f"{assignment}.ipynb"))
     work, options = str(tmp_path / "out" / "work"), GradingOptions()
-    template = make_template(assignment, os.path.join(work, "_template"), options)
+    template = make_template(assignment, template_folder(str(tmp_path / "out")), options)
     with KernelZygote([], sandbox.environment()) as zygote:
         assert is_alive(zygote.socket)
         zygote.process.kill()

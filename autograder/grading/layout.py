@@ -4,15 +4,21 @@
     OUT/results/<student>.json                 that row and its fingerprint, plus which test cells passed and why not
     OUT/feedback/<student>/<assignment>.html   nbgrader's feedback page, without hidden-test source
     OUT/report.json, report.html, cases.csv    the class report (report.py)
-    OUT/work/_template/                        the recorded assignment every student's gradebook is copied from
-    OUT/work/<student>/                        that student's nbgrader course folder and gradebook
+    OUT/template/                              the assignment as nbgrader recorded it, copied for every student
+    OUT/work/<key>/                            that student's nbgrader course folder and gradebook
 
-Inside a student's own course folder and gradebook, nbgrader knows them by NBGRADER_STUDENT. Their real id, any
-Unicode an LMS writes, then names only our folders and rows, never an nbgrader glob pattern or query.
+A student id is data, never a name of the grader's own: the template is not under work/, and each student's
+course folder is named by a key made from the id (student_work_folder), because nbgrader reads that folder's
+path as a regular expression and its kernel's socket path must stay short; `Kim (Minjun)`, `a+b@uni.example`
+or `_template` are ids like any other. Inside a student's own course folder and gradebook, nbgrader knows them
+by NBGRADER_STUDENT. Their real id, any Unicode an LMS writes, then names only our folders and rows, never an
+nbgrader glob pattern or query.
 """
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 
 from ..course import REPO_ROOT
 
@@ -64,11 +70,11 @@ class Layout:
 
     @property
     def template(self) -> str:
-        return os.path.join(self.work, "_template")
+        return template_folder(self.out)
 
     def course(self, student_id: str) -> str:
         """A student's own nbgrader course folder (their gradebook, submitted/ and autograded/ copies)."""
-        return os.path.join(self.work, student_id)
+        return student_work_folder(self.out, student_id)
 
     def kernel_log(self, student_id: str) -> str:
         """What the student's kernel printed outside cells: kept only to explain a death."""
@@ -76,6 +82,23 @@ class Layout:
 
     def submitted_notebook(self, student_id: str, assignment: str) -> str:
         return os.path.join(submitted_folder(self.course(student_id), assignment), assignment + ".ipynb")
+
+
+def template_folder(out: str) -> str:
+    """The template's folder: beside work/, never inside it, so that no student id can name it."""
+    return os.path.join(out, "template")
+
+
+def student_work_folder(out: str, student_id: str) -> str:
+    """A student's nbgrader course folder: work/<key>, the key made from the id, never the id itself.
+
+    nbgrader matches this folder's path as a regular expression and the kernel's socket path lies inside it, so
+    the key has only ASCII letters, digits and `-`, and a bounded length: the id's letters and digits, for an
+    instructor who looks, then a hash of the whole id, so that two ids never share a folder.
+    """
+    readable = re.sub(r"[^A-Za-z0-9]+", "-", student_id).strip("-")[:24]
+    digest = hashlib.sha256(student_id.encode("utf-8", "surrogateescape")).hexdigest()[:12]
+    return os.path.join(out, "work", f"{readable}-{digest}" if readable else digest)
 
 
 def submitted_folder(course: str, assignment: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 from ..course import REPO_ROOT, SOLUTIONS_DIR
 from ..i18n import translation
@@ -13,10 +13,11 @@ from ..isolation import sandbox
 from ..isolation.safe_files import MiB, tree_hash
 from ..pipeline.config import CELL_TIMEOUT, NOTEBOOK_TIMEOUT
 from .layout import Layout
-from .submissions import MAX_NOTEBOOK_BYTES
+from .submissions import MAX_NOTEBOOK_BYTES, StudentInfo
 
 MAX_SUBMISSION_BYTES = 128 * MiB  # a notebook and whatever files the student put beside it
-CSV_COLUMNS = ["student_id", "assignment", "score", "max_score", "status", "detail", "cases"]
+CSV_COLUMNS = ["student_id", "assignment", "score", "max_score", "status", "detail", "cases", "display_name",
+               "submitted_at", "late"]
 
 
 @dataclass
@@ -29,6 +30,13 @@ class GradeRow:
     detail: str = ""
     tests: list = field(default_factory=list)  # [{cell, score, max_score, passed, message, cases, mistakes}]
     cases: str = ""  # passed hidden cases per function, "sigmoid 4/4, tanh 3/4" (report.case_summary)
+    display_name: str = ""  # the student's name as the LMS wrote it, beside its id; "" for a folder of ids
+    submitted_at: str = ""  # the graded notebook's time stamp, ISO 8601 as the LMS (or the file) recorded it
+    late: bool | None = None  # the LMS's own late marker (Canvas's LATE); None where the LMS writes none
+
+    def csv_row(self) -> dict:
+        """The row as grades.csv writes it: `late` is yes, no, or empty where the LMS says nothing."""
+        return {**asdict(self), "late": {True: "yes", False: "no"}.get(self.late, "")}
 
 
 @dataclass
@@ -53,6 +61,7 @@ class GradingJob:
     note: str = ""      # what happened to the submission before grading (an LMS zip's set-aside attempts)
     refused: str | None = None  # why the submission cannot be graded at all, if it cannot
     fingerprint: dict | None = None  # what the saved result must match to be reused (result_fingerprint())
+    info: StudentInfo | None = None  # what the LMS says of the submission (display name, time, late)
 
 
 def assignment_fingerprint(assignment: str, options: GradingOptions) -> str:
@@ -72,9 +81,12 @@ def assignment_fingerprint(assignment: str, options: GradingOptions) -> str:
             f"-sandbox{int(options.use_sandbox)}")
 
 
-def result_fingerprint(student_dir: str, note: str, refused: str | None, assignment_fingerprint: str) -> dict:
-    """What a student's saved result depends on: their submission, what happened to it, and the assignment."""
-    return {"submission": refused or _folder_hash(student_dir), "note": note, "assignment": assignment_fingerprint}
+def result_fingerprint(student_dir: str, note: str, refused: str | None, assignment_fingerprint: str,
+                       info: StudentInfo) -> dict:
+    """What a student's saved result depends on: their submission, what happened to it, what the LMS says of
+    it, and the assignment."""
+    return {"submission": refused or _folder_hash(student_dir), "note": note, "assignment": assignment_fingerprint,
+            "lms": asdict(info)}
 
 
 def saved_row(layout: Layout, student_id: str, fingerprint: dict) -> GradeRow | None:

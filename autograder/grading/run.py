@@ -5,7 +5,7 @@
 SUBMISSIONS is a folder with one sub-folder per student, named by the student id, holding that student's
 <assignment>.ipynb (and any files released with it), or an LMS .zip (see submissions.py). Results, in DIR
 (default grading/<assignment>), are laid out as layout.py says: grades.csv, results/, feedback/, the class
-report, and work/ (the nbgrader course folders).
+report, template/ and work/ (the nbgrader course folders, each named by a key made from the student's id).
 
 Design:
   * Every student is autograded in a course folder and sqlite gradebook of their own, copied from one
@@ -28,7 +28,6 @@ import io
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import asdict
 
 import nbformat
 from tqdm import tqdm
@@ -39,7 +38,7 @@ from .layout import Layout, default_out, write_atomically
 from .records import (CSV_COLUMNS, GradeRow, GradingJob, GradingOptions, assignment_fingerprint,
                       result_fingerprint, saved_row)
 from .report import case_summary, write_class_report
-from .submissions import Unpacked
+from .submissions import StudentInfo, Unpacked
 
 
 def grade_class(assignment: str, submissions: str, out: str | None = None, workers: int | None = None,
@@ -71,14 +70,16 @@ def grade_class(assignment: str, submissions: str, out: str | None = None, worke
     rows = []
     for sid in students:
         note, refused = unpacked.notes.get(sid, ""), unpacked.refused.get(sid)
+        info = unpacked.students.get(sid, StudentInfo())
         student_dir = os.path.abspath(os.path.join(submissions, sid))
-        fingerprint = result_fingerprint(student_dir, note, refused, recorded)
+        fingerprint = result_fingerprint(student_dir, note, refused, recorded, info)
         saved = None if options.regrade else saved_row(layout, sid, fingerprint)
         if saved:
             rows.append(saved)
         else:
             jobs.append(GradingJob(assignment=assignment, student_id=sid, student_dir=student_dir, work=layout.work,
-                                   options=options, note=note, refused=refused, fingerprint=fingerprint))
+                                   options=options, note=note, refused=refused, fingerprint=fingerprint,
+                                   info=info))
     if jobs:  # nothing to grade costs no kernel, no nbgrader and no template
         rows.extend(_grade_jobs(assignment, jobs, layout.template, options, workers))
     rows.sort(key=lambda row: row.student_id)
@@ -139,7 +140,7 @@ def _write_csv(path, rows):
     writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, extrasaction="ignore")
     writer.writeheader()
     for row in rows:
-        writer.writerow(asdict(row))
+        writer.writerow(row.csv_row())
     text = buffer.getvalue()
     try:
         with open(path, newline="", encoding="utf-8") as handle:

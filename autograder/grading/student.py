@@ -7,6 +7,7 @@ import os
 import shutil
 import warnings
 from dataclasses import asdict
+from datetime import datetime
 
 import nbformat
 from nbgrader.apps import NbGraderAPI
@@ -24,12 +25,14 @@ from ..pipeline.gradebook import cell_scores
 from .layout import NBGRADER_STUDENT, Layout, autograded_notebook, submitted_folder, write_atomically
 from .records import GradeRow, GradingOptions, one_line, result_fingerprint, saved_row
 from .repair import repair
+from .submissions import StudentInfo, answers_changed
 from .template import Template
 
 
 def grade_student(assignment: str, student_id: str, student_dir: str, work: str, template: Template,
                   options: GradingOptions, zygote_socket: str | None = None, note: str = "",
-                  refused: str | None = None, fingerprint: dict | None = None) -> GradeRow:
+                  refused: str | None = None, fingerprint: dict | None = None,
+                  info: StudentInfo | None = None) -> GradeRow:
     """Autograde one student in their own course folder; never raises, always returns a GradeRow.
 
     work: the run's work folder (Layout.work): the student's course folder is made in it.
@@ -37,12 +40,14 @@ def grade_student(assignment: str, student_id: str, student_dir: str, work: str,
     note: what happened to the submission before grading (an LMS zip's set-aside attempts), for the detail.
     refused: why the submission cannot be graded at all, if it cannot (a zip entry over its cap, say).
     fingerprint: what the saved result must match to be reused (see records.result_fingerprint).
+    info: what the LMS says of the submission (display name, time, late), for the row.
     """
     layout = Layout(os.path.dirname(work))
+    info = info or StudentInfo()
     if unsafe_name(student_id):
         return GradeRow(student_id, assignment, 0.0, template.max_score, "refused", unsafe_name(student_id))
     result_path = layout.result(student_id)
-    fingerprint = fingerprint or result_fingerprint(student_dir, note, refused, template.fingerprint)
+    fingerprint = fingerprint or result_fingerprint(student_dir, note, refused, template.fingerprint, info)
     saved = None if options.regrade else saved_row(layout, student_id, fingerprint)
     if saved:
         return saved
@@ -55,6 +60,8 @@ def grade_student(assignment: str, student_id: str, student_dir: str, work: str,
     except Exception as error:  # a grader bug must cost one row, not the batch
         row = GradeRow(student_id, assignment, 0.0, template.max_score, "error",
                        one_line(f"{type(error).__name__}: {error}"))
+    row.display_name, row.late = info.display_name, info.late
+    row.submitted_at = info.submitted_at or row.submitted_at
     kernel_log = layout.kernel_log(student_id)
     if row.status not in ("kernel died", "error") and os.path.isfile(kernel_log):
         os.remove(kernel_log)  # what the kernel printed outside cells: kept only to explain a death
@@ -66,10 +73,12 @@ def grade_student(assignment: str, student_id: str, student_dir: str, work: str,
 def _grade(assignment, student_id, student_dir, root, feedback_path, template, options, zygote_socket, note="",
            refused=None):
     notes = [note] if note else []
+    submitted_at = ""  # set once the notebook graded is chosen; row() reads it when called
 
     def row(status, score=0.0, detail="", tests=()):
         detail = "; ".join(filter(None, [detail, *notes]))
-        return GradeRow(student_id, assignment, score, template.max_score, status, one_line(detail), list(tests))
+        return GradeRow(student_id, assignment, score, template.max_score, status, one_line(detail), list(tests),
+                        submitted_at=submitted_at)
 
     if refused:
         return row("refused", detail=refused)
@@ -82,10 +91,18 @@ def _grade(assignment, student_id, student_dir, root, feedback_path, template, o
         found = sorted(f for f in os.listdir(student_dir) if f.endswith(".ipynb"))
         detail = f"no {notebook_name}" + (f" (found: {', '.join(found)})" if found else "")
         return row("missing notebook", detail=detail)
-    # A student who handed in both languages' notebooks is graded on the one saved last.
-    handed_in.sort(key=lambda name: os.lstat(os.path.join(student_dir, name)).st_mtime_ns, reverse=True)
+    # A student who handed in both languages' notebooks is graded on the one saved last, unless that one is the
+    # release with no answer written: the student's work is never traded for an untouched copy.
+    paths = {name: os.path.join(student_dir, name) for name in handed_in}
     if len(handed_in) > 1:
-        notes.append(f"graded {handed_in[0]}, the later saved; set aside {', '.join(handed_in[1:])}")
+        saved = {name: os.lstat(path).st_mtime_ns for name, path in paths.items()}
+        answered = {name: answers_changed(path, assignment, options.max_notebook_bytes) for name, path in paths.items()}
+        handed_in.sort(key=lambda name: (answered[name], saved[name]), reverse=True)
+        later = [name for name in handed_in[1:] if saved[name] > saved[handed_in[0]]]  # untouched releases
+        notes.append(f"graded {handed_in[0]}, the later saved" + (" with an answer written" if later else "")
+                     + "; set aside " + ", ".join(f"{name} (the release, no answer changed)" if name in later
+                                                  else name for name in handed_in[1:]))
+    submitted_at = datetime.fromtimestamp(os.lstat(paths[handed_in[0]]).st_mtime).isoformat(timespec="seconds")
     try:
         data = read_regular(os.path.join(student_dir, handed_in[0]), options.max_notebook_bytes, handed_in[0])
     except Refused as refusal:

@@ -4,7 +4,7 @@ Used two ways:
   * imported: `course_config()` returns a traitlets Config; `python -m autograder` builds on it;
   * as a Jupyter config file, for plain nbgrader commands run from the repo root, through
     autograder/nbgrader_config.py:
-        nbgrader generate_assignment a01_rnn_forward --config=autograder/nbgrader_config.py
+        nbgrader generate_assignment a01_rnn_forward --NbGrader.config_file=autograder/nbgrader_config.py
 
 Layout: the course root is the repo root, students' versions are released into exercises/, and
 everything nbgrader writes while grading (gradebook, submitted/, autograded/, feedback/) lives under
