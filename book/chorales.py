@@ -151,16 +151,12 @@ def save_cache(path, ids: list[str], rolls: list[np.ndarray],
     path.parent.mkdir(parents=True, exist_ok=True)
     dup = duplicates or {}
     np.savez_compressed(
-        path,
-        ids=np.array(ids),
+        path, ids=np.array(ids),
         lengths=np.array([len(r) for r in rolls], dtype=np.int64),
-        rolls=np.concatenate(rolls).astype(np.uint8)
-        if rolls
+        rolls=np.concatenate(rolls).astype(np.uint8) if rolls
         else np.zeros((0, KEYS), np.uint8),
-        duplicates=np.array(
-            [f"{k}={v}" for k, v in dup.items()], dtype=str
-        ),
-    )
+        duplicates=np.array([f"{k}={v}" for k, v in dup.items()],
+                            dtype=str))
 
 
 def load_cache(path=CACHE) -> tuple[list[str], list[np.ndarray]]:

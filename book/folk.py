@@ -420,9 +420,7 @@ def hidden_for_budget(unit: str, budget: int, vocab_size: int,
     return min(
         range(1, 2048),
         key=lambda H: abs(
-            parameter_count(unit, vocab_size, H, embed) - budget
-        ),
-    )
+            parameter_count(unit, vocab_size, H, embed) - budget))
 
 
 def detach(state):
@@ -532,8 +530,7 @@ def train_tbptt(model: CharLM, vocab: Vocabulary, train_tunes,
                     )
                     best_state = {
                         k: v.clone()
-                        for k, v in model.state_dict().items()
-                    }
+                        for k, v in model.state_dict().items()}
             if out_of_time:
                 hist["stopped"] = f"time budget of {max_seconds:g} s"
                 updates = done
