@@ -299,7 +299,7 @@ def pad(
     y = torch.full((len(pairs), L), pad_id, dtype=torch.int64)
     m = torch.zeros(len(pairs), L)
     for n, (a, b) in enumerate(pairs):
-        x[n, : len(a)], y[n, : len(b)], m[n, : len(b)] = (
+        x[n, :len(a)], y[n, :len(b)], m[n, :len(b)] = (
             torch.from_numpy(a),
             torch.from_numpy(b),
             1,
@@ -452,9 +452,8 @@ def evaluate_bits(model: CharLM, pairs, batch_size: int = 64) -> float:
     order = np.argsort([len(x) for x, _ in pairs])
     total, count = 0.0, 0.0
     for start in range(0, len(order), batch_size):
-        x, y, m = pad(
-            [pairs[i] for i in order[start : start + batch_size]]
-        )
+        x, y, m = pad([pairs[i]
+                       for i in order[start:start + batch_size]])
         logits = model(x)[0]
         nll = F.cross_entropy(logits.reshape(-1, logits.shape[-1]),
                               y.reshape(-1), reduction="none")
