@@ -105,11 +105,8 @@ def parts_to_roll(parts) -> np.ndarray:
         # steps t with start <= t < end
         roll[math.ceil(start):math.ceil(end), midi - LOWEST] = 1
     sounding = np.flatnonzero(roll.any(axis=1))
-    return (
-        roll[sounding[0] : sounding[-1] + 1]
-        if len(sounding)
-        else roll[:0]
-    )
+    return (roll[sounding[0]:sounding[-1] + 1] if len(sounding)
+            else roll[:0])
 
 
 def parse_chorale(corpus_id: str) -> np.ndarray:
@@ -129,11 +126,8 @@ def dedupe(
     seen, kept_ids, kept_rolls, dropped = {}, [], [], {}
     for cid, roll in zip(ids, rolls):
         cols = np.flatnonzero(roll.any(axis=0))
-        key = (
-            (roll.shape[0], roll[:, cols[0] : cols[-1] + 1].tobytes())
-            if len(cols)
-            else (roll.shape[0], b"")
-        )
+        key = ((roll.shape[0], roll[:, cols[0]:cols[-1] + 1].tobytes())
+               if len(cols) else (roll.shape[0], b""))
         if key in seen:
             dropped[cid] = seen[key]
         else:
