@@ -167,9 +167,8 @@ def load_cache(path=CACHE) -> tuple[list[str], list[np.ndarray]]:
             f["lengths"],
             f["rolls"],
         )
-    return ids, np.split(stacked, np.cumsum(lengths)[:-1]) if len(
-        ids
-    ) else []
+    return ids, (np.split(stacked, np.cumsum(lengths)[:-1]) if len(ids)
+                 else [])
 
 
 def build_cache(path=CACHE, ids: list[str] | None = None,
@@ -619,10 +618,8 @@ def continue_roll(model: NextStep, opening: np.ndarray, steps: int,
     (T0 + steps, 88) uint8."""
     model.eval()
     gen = torch.Generator().manual_seed(seed)
-    # (1, T0, 88)
-    frames = torch.from_numpy(np.asarray(opening, dtype=np.float32))[
-        None
-    ]
+    frames = torch.from_numpy(
+        np.asarray(opening, dtype=np.float32))[None]        # (1, T0, 88)
     # start frame + opening
     x = torch.cat([torch.zeros(1, 1, KEYS), frames], dim=1)
     logits, state = model(x)

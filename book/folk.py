@@ -618,11 +618,8 @@ def bar_lengths_match(score) -> float:
     so they are not counted); nan when it has fewer than three bars."""
     from music21 import meter
 
-    parts = (
-        score.parts
-        if hasattr(score, "parts") and len(score.parts)
-        else [score]
-    )
+    parts = (score.parts if hasattr(score, "parts") and len(score.parts)
+             else [score])
     measures = list(parts[0].getElementsByClass("Measure"))
     if len(measures) < 3:
         return float("nan")
