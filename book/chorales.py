@@ -619,7 +619,7 @@ def continue_roll(model: NextStep, opening: np.ndarray, steps: int,
     model.eval()
     gen = torch.Generator().manual_seed(seed)
     frames = torch.from_numpy(
-        np.asarray(opening, dtype=np.float32))[None]        # (1, T0, 88)
+        np.asarray(opening, dtype=np.float32))[None]       # (1, T0, 88)
     # start frame + opening
     x = torch.cat([torch.zeros(1, 1, KEYS), frames], dim=1)
     logits, state = model(x)
