@@ -416,8 +416,8 @@ def nll_sum(logits: torch.Tensor, targets: torch.Tensor,
     independent Bernoulli outputs.
 
     logits, targets (N, T, 88); mask (N, T). Returns the scalar
-        sum_{n,t} mask[n,t] * sum_k -[y log p + (1 - y) log(1 - p)],   p
-        = sigmoid(logits[n,t,k]),
+        sum_{n,t} mask[n,t] * sum_k -[y log p + (1 - y) log(1 - p)],
+        p = sigmoid(logits[n,t,k]),
     i.e. the total over the real time steps; divide by mask.sum() for
     the NLL per time step.
     """
@@ -451,11 +451,11 @@ class Optimizer:
     torch._dynamo, which costs seconds at start-up: much of this
     chapter's time budget.)
 
-    RMSProp: v <- a v + (1 - a) g^2,           w <- w - lr g
-    / (sqrt(v) + eps)                 (a = 0.99)
+    RMSProp: v <- a v + (1 - a) g^2,
+             w <- w - lr g / (sqrt(v) + eps)                  (a = 0.99)
     Adam:    m <- b1 m + (1 - b1) g,  v <- b2 v + (1 - b2) g^2,
              w <- w - lr (m / (1 - b1^k)) / (sqrt(v / (1 - b2^k)) + eps)
-             at step k  (b1, b2 = 0.9, 0.999)
+             at step k                       (b1, b2 = 0.9, 0.999)
     """
 
     def __init__(self, params, kind: str = "adam", lr: float = 1e-3,

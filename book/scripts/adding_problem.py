@@ -6,10 +6,11 @@ version of this experiment when the book is built (T = 20 and 50, 300
 steps). This script runs the same code for longer; its results are saved
 as JSON, and the chapter plots them:
 
+    # writes book/data/adding_problem_long.json
     .venv/bin/python book/scripts/adding_problem.py
-    # writes book/data/adding_problem_long.json .venv/bin/python
-    book/scripts/adding_problem.py --lengths 50 --steps 500 --out
-    /tmp/try.json   # a quick try
+    # a quick try
+    .venv/bin/python book/scripts/adding_problem.py --lengths 50 \
+        --steps 500 --out /tmp/try.json
 
 The data, the models and the training loop are the chapter's, line for
 line (keep them in step). Every run is seeded (model initialisation,

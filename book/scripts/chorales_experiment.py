@@ -8,10 +8,10 @@ better validation NLL), and saves learning curves, train/valid/test NLL
 per time step, seconds per epoch and the settings to
 book/data/chorales_results.json, which the chapter reads.
 
-    python book/scripts/chorales_experiment.py                     #
-    music21 corpus, the book's split python
-    book/scripts/chorales_experiment.py --jsb PATH --skip-music21   #
-    the standard JSB file too
+    # music21 corpus, the book's split
+    python book/scripts/chorales_experiment.py
+    # the standard JSB file too
+    python book/scripts/chorales_experiment.py --jsb PATH --skip-music21
 
 Each data set is stored under its own key ("music21", "jsb"); running
 one leaves the other's results in place. One CPU thread: these matrices

@@ -12,8 +12,8 @@ baselines on the same test tunes and the settings go to
 book/data/folk_results.json, and the weights (float32) to
 book/data/folk_weights.npz, which the chapter reads.
 
-    python book/scripts/folk_experiment.py            # about 10 minutes
-    of one CPU core
+    # about 10 minutes of one CPU core
+    python book/scripts/folk_experiment.py
 
 One CPU thread: these matrices are so small that a second thread costs
 more than it saves.
