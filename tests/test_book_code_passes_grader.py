@@ -9,15 +9,17 @@ function under a graded name says so beside its code and is listed in KNOWN_DIFF
 import ast
 import importlib
 import os
+import re
 import sys
 import warnings
 
 import jupytext
 import pytest
 
+from autograder.assignments import list_assignments
 from conftest import REPO_ROOT
 
-ASSIGNMENTS = ("a01_rnn_forward", "a02_bptt", "a03_lstm", "a04_gru", "a05_deep_variants", "a06_char_lm")
+ASSIGNMENTS = list_assignments()                     # in course order
 # The assignment whose functions a chapter builds: where it grades a name, its check is the one that applies.
 CHAPTER_ASSIGNMENT = {
     "01_sequences": "a01_rnn_forward", "02_vanilla_rnn": "a01_rnn_forward", "03_training_rnns": "a02_bptt",
@@ -66,8 +68,8 @@ def is_constant(node):
 
 
 def definitions(chapter):
-    """[(name, line, the cells' imports and function definitions up to and including this one)] for every
-    top-level definition of a graded name in the chapter's code cells, in page order."""
+    """[(name, its source, the cells' imports, constants and function definitions up to and including it)]
+    for every top-level definition of a graded name in the chapter's code cells, in page order."""
     notebook = jupytext.read(os.path.join(REPO_ROOT, "book", chapter + ".md"))
     kept, found = [], []
     for cell in notebook.cells:
@@ -79,9 +81,7 @@ def definitions(chapter):
             if isinstance(node, (ast.Import, ast.ImportFrom, ast.FunctionDef)) or is_constant(node):
                 kept.append(node)
             if isinstance(node, ast.FunctionDef) and grading_assignment(chapter, node.name):
-                first = node.decorator_list[0].lineno if node.decorator_list else node.lineno
-                found.append((node.name, ast.get_source_segment(source, node).splitlines()[0], first,
-                              list(kept)))
+                found.append((node.name, ast.get_source_segment(source, node), list(kept)))
     return found
 
 
@@ -99,8 +99,13 @@ def chapter_function(chapter, name, nodes):
     return namespace[name]
 
 
-CHAPTER_FUNCTIONS = [(chapter, name, header, nodes)
-                     for chapter in CHAPTER_ASSIGNMENT for name, header, _, nodes in definitions(chapter)]
+CHAPTER_FUNCTIONS = [(chapter, name, source, nodes)
+                     for chapter in CHAPTER_ASSIGNMENT for name, source, nodes in definitions(chapter)]
+
+
+def test_every_chapter_is_read():
+    chapters = {f[:-3] for f in os.listdir(os.path.join(REPO_ROOT, "book")) if re.match(r"\d\d_.*\.md$", f)}
+    assert chapters == set(CHAPTER_ASSIGNMENT), "name the assignment each new chapter prepares (or None)"
 
 
 def test_the_chapters_define_graded_functions():
@@ -117,11 +122,11 @@ def test_every_known_difference_is_still_in_a_chapter():
     assert set(KNOWN_DIFFERENCES) <= names, sorted(set(KNOWN_DIFFERENCES) - names)
 
 
-@pytest.mark.parametrize("chapter, name, header, nodes", CHAPTER_FUNCTIONS,
-                         ids=[f"{c}: {h.strip()[4:].split('(')[0]} #{i}"
-                              for i, (c, n, h, _) in enumerate(CHAPTER_FUNCTIONS)])
-def test_chapter_function_passes_the_hidden_cases(chapter, name, header, nodes):
+@pytest.mark.parametrize("chapter, name, source, nodes", CHAPTER_FUNCTIONS,
+                         ids=[f"{c}: {n} #{i}" for i, (c, n, _, _) in enumerate(CHAPTER_FUNCTIONS)])
+def test_chapter_function_passes_the_hidden_cases(chapter, name, source, nodes):
     assignment = grading_assignment(chapter, name)
+    header = source.splitlines()[0]
     fn = chapter_function(chapter, name, nodes)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -133,6 +138,10 @@ def test_chapter_function_passes_the_hidden_cases(chapter, name, header, nodes):
     if (chapter, name) in KNOWN_DIFFERENCES:
         assert failure, (f"book/{chapter}.md: {name} now passes {assignment}'s hidden cases; remove it from "
                          f"KNOWN_DIFFERENCES (and the note beside the chapter's code)")
+        comments = [line for line in source.splitlines() if "#" in line]
+        assert any(assignment[:3] in line for line in comments), (
+            f"book/{chapter}.md: {name} differs from {assignment}'s on purpose; say so in a comment beside the "
+            f"code, naming {assignment[:3]}")
         return
     assert failure is None, (f"book/{chapter}.md defines `{header.strip()}`, which fails {assignment}'s hidden "
                              f"cases of {name}: {failure}")
