@@ -60,17 +60,15 @@ def execute(path, timeout):
     return path, notebook, result.time, result.err and f"{type(result.err).__name__}: {result.err}"
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
-    parser.add_argument("--cache", default=str(CACHE), help="the build's execution cache (default: %(default)s)")
-    args = parser.parse_args()
+def fill(cache_path=CACHE, jobs=None):
+    """Execute every chapter the cache at cache_path does not hold yet, `jobs` at a time, and store it there.
+    Returns the number of chapters that failed (the build runs those again and reports their errors)."""
     from jupyter_cache import get_cache
     from jupyter_cache.base import CacheBundleIn
 
     with open(ROOT / "_config.yml") as handle:
         timeout = yaml.safe_load(handle).get("execute", {}).get("timeout", 30)
-    cache = get_cache(args.cache)
+    cache = get_cache(str(cache_path))
     pending = []
     for path in chapters():
         try:
@@ -79,10 +77,11 @@ def main():
             pending.append(path)
     if not pending:
         return 0
+    jobs = jobs or os.cpu_count() or 1
     start = time.perf_counter()
-    print(f"executing {len(pending)} chapters, {args.jobs} at a time", flush=True)
+    print(f"executing {len(pending)} chapters, {jobs} at a time", flush=True)
     failed = 0
-    with ProcessPoolExecutor(max_workers=args.jobs) as pool:
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
         for path, notebook, seconds, error in pool.map(execute, pending, [timeout] * len(pending)):
             name = path.relative_to(ROOT)
             if error:  # the build executes it again and reports the error in full
@@ -94,6 +93,22 @@ def main():
             cache.cache_notebook_bundle(bundle, check_validity=False, overwrite=True)
             print(f"  {name}: {seconds:.1f} s", flush=True)
     print(f"executed in {time.perf_counter() - start:.0f} s" + (f", {failed} failed" if failed else ""))
+    return failed
+
+
+def executed(path, cache_path=CACHE):
+    """The chapter at path with the outputs of its execution, from the cache (run fill first)."""
+    from jupyter_cache import get_cache
+
+    return get_cache(str(cache_path)).merge_match_into_notebook(read(path))[1]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--cache", default=str(CACHE), help="the build's execution cache (default: %(default)s)")
+    args = parser.parse_args()
+    fill(args.cache, args.jobs)
     return 0
 
 
