@@ -43,7 +43,8 @@ STATED = re.compile(
     r"(?:10(?:\^\{?(?P<power>[-−]?\d+)\}?|(?P<unicode_power>[⁻⁰¹²³⁴⁵⁶⁷⁸⁹]+))"
     r"|(?P<number>\d+(?:\.\d+)?(?:e[-+]?\d+)?))"
     r"(?P<scale>\s+(?:thousand|million))?(?![\w])")
-PRINTED = re.compile(r"[-+]?(?:\d+(?:\.\d+)?|(?<![\d.])\.\d+)(?:[eE][-+]?\d+)?")
+# A printed number: "7.0e+13", "-0.947", "18,768" (thousands separated by commas), ".5".
+PRINTED = re.compile(r"[-+]?(?:\d{1,3}(?:,\d{3})+(?![\d.])|\d+(?:\.\d+)?|(?<![\d.])\.\d+)(?:[eE][-+]?\d+)?")
 
 
 # "about 0.5", "near 1e12", "≈ 44": a number so introduced is a measurement, never a parameter of the code.
@@ -91,6 +92,7 @@ class Stated:
 def stated_numbers(text):
     """The quantities in a piece of alt text or caption (LaTeX markup kept: its powers of ten are numbers)."""
     text = re.sub(r"\{(?:numref|ref|doc|cite|cite:t|term)\}`[^`]*`", " ", text)   # cross-references
+    text = re.sub(r"(?<=\()(?:19|20)\d\d(?=\))|(?<=, )(?:19|20)\d\d(?=\))", " ", text)  # (2014), (Cho, 2014)
     text = re.sub(r"\\(?:mathrm|operatorname|text|mathbf)\{[^}]*\}", " ", text)
     text = re.sub(r"[A-Za-z]+_\{[^}]*\}|[A-Za-z]+_\w+", " ", text)              # x_1, h_{t-1}, W_hh
     return [Stated(m) for m in STATED.finditer(text)]
@@ -125,7 +127,7 @@ def printed_values(cell):
     for text in texts:
         for token in PRINTED.findall("".join(text)):
             try:
-                values.append(float(token))
+                values.append(float(token.replace(",", "")))
             except ValueError:
                 pass
     return values
@@ -190,7 +192,8 @@ def test_stated_numbers_are_parsed_to_their_precision():
     assert thousands.rounds_to(18112) and not thousands.rounds_to(18200)
     (minus,) = stated_numbers("falls to −0.96")
     assert minus.rounds_to(-0.9613) and not minus.rounds_to(0.96)
-    assert stated_numbers("x_1 to x_4, h_{t-1}, notes C2 and C6, W_hh") == []
+    assert stated_numbers("x_1 to x_4, h_{t-1}, notes C2 and C6, W_hh, Chung et al. (2014)") == []
+    assert PRINTED.findall("recurrent 18,768 at 1.45e+20, steps 5..60") == ["18,768", "1.45e+20", "5", "60"]
     assert [n.approximate for n in stated_numbers("radius 1.5 stays near 0.1, then about $10^{12}$")] == \
         [False, True, True]
 
