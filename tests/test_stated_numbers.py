@@ -146,9 +146,10 @@ def figure_texts(cell):
 
 @pytest.fixture(scope="module")
 def executed_chapters():
-    failed = prefill_cache.fill()
-    assert failed == 0, "a chapter failed to execute: `make book` shows its error"
-    return {chapter: prefill_cache.executed(prefill_cache.ROOT / chapter) for chapter in CHAPTERS}
+    """{chapter: the notebook with its outputs}, from the build's cache, executing there what it lacks."""
+    done, failed = prefill_cache.fill()
+    assert not failed, f"chapters that failed to execute (`make book` shows the error): {failed}"
+    return {path.relative_to(REPO_ROOT).as_posix(): notebook for path, notebook in done.items()}
 
 
 def unsupported_numbers(notebook):
@@ -201,5 +202,7 @@ def test_stated_numbers_are_parsed_to_their_precision():
 @pytest.mark.parametrize("chapter", CHAPTERS)
 def test_every_number_a_figure_states_is_computed_by_its_page(chapter, executed_chapters):
     problems, _ = unsupported_numbers(executed_chapters[chapter])
-    assert not problems, (f"{chapter}: numbers in figure texts that the page neither prints (at or before the "
-                          "figure, to the stated precision) nor has in its code:\n  " + "\n  ".join(problems))
+    assert not problems, (f"{chapter}: numbers in figure texts that the page does not compute (a measurement "
+                          "must be printed, to the stated precision, by the cells that make the figure; a "
+                          "plain number may also be printed before them or be a literal of the page's "
+                          "code):\n  " + "\n  ".join(problems))

@@ -144,8 +144,9 @@ def main():
         "description": "Why a forget-gate bias of 0 fails: book/scripts/forget_bias_experiment.py (see its "
                        "docstring).",
         "config": {"hidden": H, "T": T_LONG, "lr": LR, "optimiser": "Adam", "seeds": list(SEEDS),
-                   "epsilons": list(EPSILONS), "frozen": list(FROZEN), "frozen_means": "the gates (torch's i, f, g, o) whose "
-                   "biases were kept at their initial values", "steps": STEPS, "forget_bias": 0.0,
+                   "epsilons": list(EPSILONS), "frozen": list(FROZEN),
+                   "frozen_means": "the gates (torch's i, f, g, o) whose biases were kept at their initial values",
+                   "steps": STEPS, "forget_bias": 0.0,
                    "losses": "training loss at every step (both sequences of the task)",
                    "after": "after that many steps: the largest |gradient| on any LSTM weight at that step, and "
                             "every gate's bias b_ih + b_hh of every unit (torch's gates i, f, g, o; g is the "
