@@ -199,6 +199,26 @@ def test_stated_numbers_are_parsed_to_their_precision():
         [False, True, True]
 
 
+def test_a_stale_measurement_is_caught_and_a_parameter_is_not():
+    import nbformat
+
+    def figure(alt):
+        cell = nbformat.v4.new_code_cell("plt.plot(norms)")
+        cell.metadata["mystnb"] = {"figure": {"name": "fig-x", "caption": "Spectral radius 1.5."},
+                                   "image": {"alt": alt}}
+        return cell
+
+    printing = nbformat.v4.new_code_cell("rho = 1.5\nprint(norms[-1])")
+    printing.outputs = [nbformat.v4.new_output("stream", name="stdout", text="7.0e+13\n")]
+    notebook = nbformat.v4.new_notebook(cells=[printing, figure("rises to about 7.0e13 at radius 1.5")])
+    assert unsupported_numbers(notebook) == ([], 3)
+    stale = nbformat.v4.new_notebook(cells=[printing, figure("rises to about 1e12 at radius 1.5")])
+    assert unsupported_numbers(stale)[0] == ["fig-x, alt text: '1e12' (value 1e+12)"]
+    # A measurement printed in an earlier figure's section does not support this figure's text.
+    earlier = nbformat.v4.new_notebook(cells=[printing, figure("radius 1.5"), figure("about 7.0e13")])
+    assert unsupported_numbers(earlier)[0] == ["fig-x, alt text: '7.0e13' (value 7e+13)"]
+
+
 @pytest.mark.parametrize("chapter", CHAPTERS)
 def test_every_number_a_figure_states_is_computed_by_its_page(chapter, executed_chapters):
     problems, _ = unsupported_numbers(executed_chapters[chapter])
