@@ -2,8 +2,9 @@
 
 A figure's alt text and caption are written by hand, but they describe what the code drew, and a change to
 the code or a re-run with another library version can leave them stating numbers the page no longer
-computes. MyST-NB's `glue` cannot reach them (alt text and caption are options of the cell, not markdown),
-so this test checks each number against the executed page instead. A number passes if it is
+computes. MyST-NB's `glue` cannot reach alt text: it is a cell option that MyST-NB 1.4 copies into the image
+node unparsed (myst_nb/core/render.py, render_image). So this test checks each number of alt texts and
+captions against the executed page instead. A number passes if it is
 
 * a value printed by the code cells that make the figure (those after the previous figure, up to and
   including the figure's own), at the precision the text states it (``1.3e-10`` matches a printed
