@@ -24,6 +24,7 @@ import json
 import math
 import os
 import platform
+import re
 import time
 
 import torch
@@ -130,7 +131,7 @@ def main():
                 losses, drift = train(model, STEPS, eps, frozen)
                 below = [i + 1 for i, v in enumerate(losses) if v < 0.1]
                 runs.append({"frozen": frozen, "eps": eps, "seed": seed,
-                             "losses": [round(v, 6) for v in losses],
+                             "losses": [float(f"{v:.4g}") for v in losses],
                              "first_step_below_0.1": below[0] if below else None,
                              "after": {str(k): {name: value if name == "largest_weight_gradient"
                                                 else [round(v, 6) for v in value] for name, value in d.items()}
@@ -147,7 +148,7 @@ def main():
                    "epsilons": list(EPSILONS), "frozen": list(FROZEN),
                    "frozen_means": "the gates (torch's i, f, g, o) whose biases were kept at their initial values",
                    "steps": STEPS, "forget_bias": 0.0,
-                   "losses": "training loss at every step (both sequences of the task)",
+                   "losses": "training loss at every step (both sequences of the task), 4 significant digits",
                    "after": "after that many steps: the largest |gradient| on any LSTM weight at that step, and "
                             "every gate's bias b_ih + b_hh of every unit (torch's gates i, f, g, o; g is the "
                             "candidate)"},
@@ -158,8 +159,11 @@ def main():
     }
     assert all(math.isfinite(v) for run in runs for v in run["losses"])
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
+    text = json.dumps(saved, indent=1, allow_nan=False)
+    # Lists of numbers on one line each: a file of a few hundred lines rather than of twenty thousand.
+    text = re.sub(r"\[\s*([-+.\deE,\s]+?)\s*\]", lambda m: "[" + re.sub(r"\s+", "", m.group(1)) + "]", text)
     with open(args.out, "w") as handle:
-        json.dump(saved, handle, indent=1, allow_nan=False)
+        handle.write(text + "\n")
     print("wrote", os.path.abspath(args.out))
 
 
