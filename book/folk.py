@@ -247,11 +247,14 @@ def pad(pairs, pad_id: int = 0) -> tuple[torch.Tensor, torch.Tensor, torch.Tenso
 def stream_batches(ids: np.ndarray, batch_size: int, steps: int):
     """Cut one long stream of ids into batch_size parallel streams and yield (x, y) chunks for truncated BPTT.
 
-    With n = (len(ids) - 1) // batch_size, the inputs are ids[:n B] reshaped to (B, n) and the targets
-    ids[1:n B + 1], the same characters shifted by one, reshaped to (B, n): row b of each is the b-th
-    consecutive piece of the text. Chunk k is x[:, k*steps : (k+1)*steps] and the same columns of the
-    targets, both int64 (B, steps) (the last chunk may be shorter). Row b of chunk k+1 continues
-    row b of chunk k, so a hidden state carried from one chunk to the next has read exactly the text before.
+    With n = (len(ids) - 1) // batch_size, the inputs are ids[:n B]
+    reshaped to (B, n) and the targets ids[1:n B + 1], the same
+    characters shifted by one, reshaped to (B, n): row b of each is the
+    b-th consecutive piece of the text. Chunk k is
+    x[:, k*steps : (k+1)*steps] and the same columns of the targets,
+    both int64 (B, steps) (the last chunk may be shorter). Row b of
+    chunk k+1 continues row b of chunk k, so a hidden state carried from
+    one chunk to the next has read exactly the text before.
     """
     ids = np.asarray(ids)
     n = (len(ids) - 1) // batch_size
