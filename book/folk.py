@@ -311,13 +311,14 @@ def stream_batches(ids: np.ndarray, batch_size: int, steps: int):
     """Cut one long stream of ids into batch_size parallel streams and
     yield (x, y) chunks for truncated BPTT.
 
-    The stream is trimmed to a multiple of batch_size plus one and
-    reshaped to (B, n + 1): row b is the b-th consecutive piece of the
-    text. Chunk k is x = rows[:, k*steps : (k+1)*steps] and y = the same
-    shifted by one character, both int64 (B, steps) (the last chunk may
-    be shorter). Row b of chunk k+1 continues row b of chunk k, so a
-    hidden state carried from one chunk to the next has read exactly the
-    text before.
+    With n = (len(ids) - 1) // batch_size, the inputs are ids[:n B]
+    reshaped to (B, n) and the targets ids[1:n B + 1], the same
+    characters shifted by one, reshaped to (B, n): row b of each is the
+    b-th consecutive piece of the text. Chunk k is
+    x[:, k*steps : (k+1)*steps] and the same columns of the targets,
+    both int64 (B, steps) (the last chunk may be shorter). Row b of
+    chunk k+1 continues row b of chunk k, so a hidden state carried from
+    one chunk to the next has read exactly the text before.
     """
     ids = np.asarray(ids)
     n = (len(ids) - 1) // batch_size
