@@ -192,7 +192,10 @@ NOTES = {
                                    "has no memory, and every step sees only its own input."),
         "missing transpose of W_hh": (S + "from-scratch", "Your step multiplies h_prev by W_hh instead of W_hh^T. With "
                                       "H x H weights the shapes still fit, so nothing fails, but the recurrence mixes "
-                                      "the wrong entries: rows of h_prev times W_hh's transpose, as in the book."),
+                                      "the wrong entries: rows of h_prev times W_hh's transpose, as in the book. "
+                                      "CS231n and Keras store W_hh as (inputs, outputs) and write h @ Wh: the "
+                                      "page Conventions across courses and libraries converts their layout to "
+                                      "the book's."),
         "sign flip on the recurrent term": (S + "the-vanilla-cell", "Your step subtracts h_prev W_hh^T; the two terms "
                                             "are added."),
         "relu ignored (always tanh)": (S + "from-scratch", "Your step applies tanh even when nonlinearity='relu' is "
@@ -211,7 +214,9 @@ NOTES = {
         "returns only the last state": (S + "from-scratch", "Your function returns only h_T; rnn_forward returns every "
                                         "state, shape (N, T, H)."),
         "missing transpose of W_xh": (S + "from-scratch", "Your step multiplies x_t by W_xh instead of W_xh^T; W_xh has "
-                                      "shape (H, D)."),
+                                      "shape (H, D). x @ Wx is CS231n's and Keras's formula, for weights "
+                                      "stored as (D, H): the page Conventions across courses and libraries "
+                                      "converts one layout to the other."),
         "writes each state into h0": (S + "from-scratch", "Your loop writes each new state into the array h0 it was "
                                       "given (h_t = h0, then h_t[...] = ...): the caller's h0 is destroyed. Assign a "
                                       "new array instead (h_t = rnn_step(...))."),

@@ -365,7 +365,10 @@ NOTES = {
     "relative_error": {
         "elementwise maximum (CS231n's rel_error)": (CHECK, "Yours is the largest elementwise |a - b| / (|a| + |b|); "
                                                      "the book's relative error is one ratio of norms, "
-                                                     "||a - b|| / (||a|| + ||b||)."),
+                                                     "||a - b|| / (||a|| + ||b||). The two are different numbers, "
+                                                     "and CS231n's thresholds do not carry over: the page "
+                                                     "Conventions across courses and libraries computes both "
+                                                     "on the same gradients."),
         "divides by zero when both are zero": (CHECK, "Two all-zero arrays make your denominator 0: return 0 when "
                                                "both norms are zero."),
         "a floor added to the denominator (not scale-free)": (CHECK, "The + 1e-8 in your denominator makes the "
@@ -394,7 +397,9 @@ NOTES = {
         "sum of the norms instead of the global norm": (CLIP, "Your norm is the sum of the arrays' norms; the "
                                                         "global norm is sqrt of the sum of all squared entries."),
         "clips by value": (CLIP, "Your clip caps each entry at +-max_norm (np.clip), which changes the direction; "
-                           "clipping by the global norm rescales all entries by one factor."),
+                           "clipping by the global norm rescales all entries by one factor. "
+                           "Karpathy's min-char-rnn clips by value; the page Conventions across courses and "
+                           "libraries puts the ways of clipping side by side."),
         "returns the squared norm": (CLIP, "Your total_norm is the squared norm; take the square root."),
         "compares the squared norm with the threshold": (CLIP, "Your test compares the squared norm with max_norm, "
                                                          "so a norm of 2 is clipped at a threshold of 3 and a norm "

@@ -533,7 +533,9 @@ NOTES = {
                                                    "h_1 ... h_T."),
         "returns only the last states": (FULL, "Your function returns only the last step; it returns every "
                                          "step's h and c, shape (N, T, H)."),
-        "ignores c0": (FULL, "Your loop does not start from the c0 it is given."),
+        "ignores c0": (FULL, "Your loop does not start from the c0 it is given. CS231n's and Coursera's "
+                             "lstm_forward start from zero and take no c0; this one takes it, as torch's does "
+                             "(the page Conventions across courses and libraries)."),
         "forget and input gates swapped": (FULL, "Your step behind the loop uses the input gate's weights for the "
                                            "forget gate and the other way round."),
         "h = o * c (missing tanh)": (HIDDEN, "Your step behind the loop computes h = o * c; it is o * tanh(c)."),
@@ -541,7 +543,9 @@ NOTES = {
     },
     "params_from_torch": {
         "torch gate order misread as (i, f, o, g)": (TORCH, "Your loader reads torch's blocks as (i, f, o, g); "
-                                                     "torch stacks them (i, f, g, o), g being the candidate."),
+                                                     "torch stacks them (i, f, g, o), g being the candidate. "
+                                                     "(i, f, o, g) is CS231n's order; the page Conventions "
+                                                     "across courses and libraries lists each library's."),
         "torch gate order misread as (f, i, g, o)": (TORCH, "Your loader reads torch's blocks as (f, i, g, o); "
                                                      "torch's order is (i, f, g, o)."),
         "gate order read backwards (o, g, f, i)": (TORCH, "Your loader reads torch's gate blocks backwards; the "
@@ -579,7 +583,9 @@ NOTES = {
     },
     "LSTMCellScratch": {
         "gate order read as (i, f, o, g)": (TORCH, "Your module slices its (4H, ·) weights as (i, f, o, g); torch's "
-                                            "order, which the loaded weights follow, is (i, f, g, o)."),
+                                            "order, which the loaded weights follow, is (i, f, g, o). "
+                                            "(i, f, o, g) is CS231n's order; the page Conventions across "
+                                            "courses and libraries lists each library's."),
         "gate order read as (f, i, g, o)": (TORCH, "Your module slices its weights as (f, i, g, o); torch's order is "
                                             "(i, f, g, o)."),
         "forgot bias_hh": (TORCH, "Your module never uses bias_hh: both biases are added."),

@@ -369,7 +369,10 @@ NOTES = {
                                                       "reset='before' asks for tanh(W_n x + b_in + U_n (r * h) + b_hn)."),
         "always reset before (ignores the argument)": (CONV, "Your candidate always puts the reset before U_n; "
                                                        "reset='after' (the default, torch's) is "
-                                                       "tanh(W_n x + b_in + r * (U_n h + b_hn))."),
+                                                       "tanh(W_n x + b_in + r * (U_n h + b_hn)). Reset before is "
+                                                       "the default of ONNX's GRU (linear_before_reset=0); the "
+                                                       "page Conventions across courses and libraries converts "
+                                                       "it."),
         "the two conventions exchanged": (CONV, "Your candidate computes 'before' when 'after' is asked for, and the "
                                           "other way round."),
         "after: b_hn outside the reset": (CONV, "In the 'after' convention b_hn sits inside the reset: "
@@ -388,7 +391,10 @@ NOTES = {
     "gru_step": {
         "z on the wrong side (Chung's convention with torch's weights)": (CONV, "Your step computes "
                                                                           "z * n + (1 - z) * h_prev; with torch's "
-                                                                          f"weights it is {INTERP}."),
+                                                                          f"weights it is {INTERP}. The page Conventions "
+                                                                          "across courses and libraries converts "
+                                                                          "Chung's side to torch's by negating "
+                                                                          "W_z, U_z and b_z."),
         "reset argument ignored (always after)": (CONV, "Your step does not pass reset on to the candidate."),
         "reset gate and update gate swapped": (FINAL, "Your step uses the reset gate where the update gate belongs "
                                                "and the other way round."),
@@ -426,7 +432,8 @@ NOTES = {
     },
     "params_from_torch": {
         "reads torch's order as (z, r, n)": (TORCH, "Your loader reads torch's blocks as (z, r, n); torch stacks "
-                                             "them (r, z, n)."),
+                                             "them (r, z, n). (z, r, n) is the order of ONNX and Keras; the page "
+                                             "Conventions across courses and libraries lists each library's."),
         "reads torch's order as (n, r, z)": (TORCH, "Your loader reads torch's blocks as (n, r, z); torch's order "
                                              "is (r, z, n)."),
         "drops bias_hh": (TORCH, "Your loader leaves out bias_hh: b_r = b_ir + b_hr, b_z = b_iz + b_hz, and b_hn "

@@ -278,7 +278,10 @@ def _step_vs_torch(seed, N, T, V, E, H):
                 "c_T minus torch's c_n": np.asarray(result[4], dtype=float) - c,
                 **{f"new_params[{k!r}] minus torch's": np.asarray(result[0][k], dtype=float) - new[k]
                    for k in PARAM_NAMES}}
-    return Case("equals the same step in torch (float64)", run=run, rtol=0.0, atol=1e-10)
+    # atol 1e-8, not 1e-10: torch's clip_grad_norm_ scales by max_norm / (norm + 1e-6), the reference by
+    # max_norm / norm, and here the two steps differ by 3.8e-10. Both are right: a student who writes torch's
+    # factor (the convention chapters 3 and 8 teach) equals torch, and must pass, not be told the opposite.
+    return Case("equals the same step in torch (float64)", run=run, rtol=0.0, atol=1e-8)
 
 
 # ------------------------------------------------------------------------------------------------ sampling

@@ -331,7 +331,9 @@ NOTES = {
                                                       "loss and in the gradient."),
         "mean per sequence instead of per character": (LOSS, "Your loss divides by N, the number of sequences. The "
                                                        "book's loss is the mean per character: divide by "
-                                                       "M = mask.sum()."),
+                                                       "M = mask.sum(). Dividing by N is CS231n's "
+                                                       "temporal_softmax_loss: the page Conventions across "
+                                                       "courses and libraries converts between the two."),
         "gradient sign flipped": (LOSS, "Your gradient is one_hot - softmax; the derivative of the cross-entropy "
                                   "with respect to the logits is softmax - one_hot (times mask / M)."),
         "gradient not divided by the count": (LOSS, "Your gradient is not divided by M: the loss is a mean over M "
@@ -365,7 +367,8 @@ NOTES = {
                         "every gradient must be multiplied by max_norm / norm."),
         "clipping by value": (CLIPPING, "Your step clips each entry to [-max_norm, max_norm], which changes the "
                               "direction of the update. Clip by the global norm: one factor max_norm / norm for "
-                              "all gradients together."),
+                              "all gradients together. Karpathy's min-char-rnn clips by value; the page "
+                              "Conventions across courses and libraries puts the ways of clipping side by side."),
         "each gradient clipped on its own": (CLIPPING, "Your step clips each parameter's gradient by its own norm. "
                                              "The norm to compare with max_norm is the global one, over all eleven "
                                              "gradients together, and one factor scales them all."),

@@ -60,40 +60,49 @@ def execute(path, timeout):
     return path, notebook, result.time, result.err and f"{type(result.err).__name__}: {result.err}"
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
-    parser.add_argument("--cache", default=str(CACHE), help="the build's execution cache (default: %(default)s)")
-    args = parser.parse_args()
+def fill(cache_path=CACHE, jobs=None):
+    """Execute every chapter the cache at cache_path does not hold yet, `jobs` at a time, and store it there.
+    Returns {path: the chapter with its outputs} for every chapter cached or executed now, and the paths of
+    those that failed (the build runs those again and reports their errors)."""
     from jupyter_cache import get_cache
     from jupyter_cache.base import CacheBundleIn
 
     with open(ROOT / "_config.yml") as handle:
         timeout = yaml.safe_load(handle).get("execute", {}).get("timeout", 30)
-    cache = get_cache(args.cache)
-    pending = []
+    cache = get_cache(str(cache_path))
+    done, pending, failed = {}, [], []
     for path in chapters():
         try:
-            cache.match_cache_notebook(read(path))
+            done[path] = cache.merge_match_into_notebook(read(path))[1]
         except KeyError:
             pending.append(path)
     if not pending:
-        return 0
+        return done, failed
+    jobs = jobs or os.cpu_count() or 1
     start = time.perf_counter()
-    print(f"executing {len(pending)} chapters, {args.jobs} at a time", flush=True)
-    failed = 0
-    with ProcessPoolExecutor(max_workers=args.jobs) as pool:
+    print(f"executing {len(pending)} chapters, {jobs} at a time", flush=True)
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
         for path, notebook, seconds, error in pool.map(execute, pending, [timeout] * len(pending)):
             name = path.relative_to(ROOT)
             if error:  # the build executes it again and reports the error in full
                 print(f"  {name}: failed ({error.splitlines()[0][:200]})", flush=True)
-                failed += 1
+                failed.append(path)
                 continue
             # "prefilled" lets tests/site/test_build.py check that the build executed nothing itself.
             bundle = CacheBundleIn(notebook, str(path), data={"execution_seconds": seconds, "prefilled": True})
             cache.cache_notebook_bundle(bundle, check_validity=False, overwrite=True)
+            done[path] = notebook
             print(f"  {name}: {seconds:.1f} s", flush=True)
-    print(f"executed in {time.perf_counter() - start:.0f} s" + (f", {failed} failed" if failed else ""))
+    print(f"executed in {time.perf_counter() - start:.0f} s" + (f", {len(failed)} failed" if failed else ""))
+    return done, failed
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--cache", default=str(CACHE), help="the build's execution cache (default: %(default)s)")
+    args = parser.parse_args()
+    fill(args.cache, args.jobs)
     return 0
 
 
