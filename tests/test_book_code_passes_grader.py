@@ -10,13 +10,12 @@ import ast
 import importlib
 import os
 import re
-import sys
 import warnings
 
 import jupytext
 import pytest
 
-from autograder.assignments import list_assignments
+from autograder.course import list_assignments
 from conftest import REPO_ROOT
 
 ASSIGNMENTS = list_assignments()                     # in course order
@@ -88,9 +87,6 @@ def definitions(chapter):
 def chapter_function(chapter, name, nodes):
     """The function `name` as the chapter defines it at that point, with the imports and helpers before it."""
     namespace = {"__name__": f"book_{chapter}"}
-    book_dir = os.path.join(REPO_ROOT, "book")
-    if book_dir not in sys.path:
-        sys.path.insert(0, book_dir)        # the music chapters import their companion module
     for node in nodes:
         try:
             exec(compile(ast.Module(body=[node], type_ignores=[]), f"book/{chapter}.md", "exec"), namespace)

@@ -22,17 +22,14 @@ and the `make book` that follows finds them cached and executes nothing.
 """
 import io
 import math
-import os
 import re
-import sys
 import tokenize
 
 import pytest
 
 from conftest import REPO_ROOT
 
-sys.path.insert(0, os.path.join(REPO_ROOT, "book", "_ext"))
-import prefill_cache  # noqa: E402
+import prefill_cache  # book/_ext (pyproject.toml)
 
 CHAPTERS = [p.relative_to(REPO_ROOT).as_posix() for p in prefill_cache.chapters()]
 

@@ -13,7 +13,7 @@ second-opinion cases call its twin of the named kind instead. A student's functi
 Some cases tell the two reset conventions apart (the same inputs with reset="after" and reset="before"), so a
 cell that ignores the argument or mixes the two placements fails.
 
-Cases and probes use nothing of the autograder package but autograder.checking: the grader pickles them by
+Cases and probes use nothing of the autograder package but autograder.judge.checking: the grader pickles them by
 value for a kernel that has no autograder package, and no expected output is stored in them.
 """
 import copy

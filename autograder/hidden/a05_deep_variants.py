@@ -11,7 +11,7 @@ instead. A student's function is always called as itself.
 irnn_init draws random numbers, so its cases compare what must hold exactly (shapes, W_hh = I, b_h = 0) and
 statistics of W_xh reduced to yes/no at a fixed seed (deterministic; the tolerance is many standard errors wide).
 
-Cases and probes use nothing of the autograder package but autograder.checking: the grader pickles them by
+Cases and probes use nothing of the autograder package but autograder.judge.checking: the grader pickles them by
 value for a kernel that has no autograder package, and no expected output is stored in them.
 """
 
