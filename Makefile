@@ -47,6 +47,7 @@ catalogues: $(VENV)/.installed
 	$(BIN)/python book/_ext/prefill_cache.py
 	$(BIN)/python book/_ext/editions.py catalogues
 	$(BIN)/python book/_ext/catalogue_check.py || true
+	$(BIN)/python book/_ext/termbase.py || true
 
 ## make test: the whole pytest suite but the browser test of the site (that is make test-site).
 test: $(VENV)/.installed system-packages
