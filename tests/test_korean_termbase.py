@@ -108,3 +108,42 @@ def test_a_broken_pattern_fails_loading_with_its_line(tmp_path, monkeypatch):
     monkeypatch.setattr(termbase, "LOCALE", tmp_path)
     with pytest.raises(ValueError, match="line 2"):
         termbase.load()
+
+
+# ------------------------------------------------------------------------------------------ numbers and particles
+import korean_particles  # noqa: E402
+
+
+@pytest.mark.parametrize("number, particle, agreeing", [
+    ("1.3", "는", "은"), ("1.10", "는", "은"), ("(3.1)", "를", "을"), ("(3.3)", "는", "은"), ("(3.6)", "는", "은"),
+    ("3.1", "는", "은"), ("4.12", "은", "는"), ("(6.4)", "과", "와"), ("7.8", "는", "은"), ("(5.9)", "을", "를"),
+    ("(8.1)", "를", "을"), ("8.1", "으로", "로"), ("3.3", "로", "으로"), ("2", "이", "가"), ("2.5", "가", "가"),
+])
+def test_the_particle_after_a_number_agrees_with_how_it_is_read(number, particle, agreeing):
+    """The slips of the review's rendered pages: 그림 1.3는, (8.1)를, 그림 4.12은, (6.4)과 ..."""
+    assert korean_particles.agreeing(particle, number) == agreeing
+    assert korean_particles.fix_text_after(number, particle + " 보여 준다") == agreeing + " 보여 준다"
+    assert korean_particles.fix_text_after(number, "은닉 상태") == "은닉 상태"  # 은 of 은닉 is no particle
+
+
+@pytest.mark.parametrize("path", termbase.catalogues(), ids=lambda p: termbase._catalogue_name(p))
+def test_numbers_a_catalogue_writes_take_the_particle_that_agrees(path):
+    slips = [f"{termbase._excerpt(e.msgid)!r}: {wrong!r} should be {right!r}"
+             for e in polib.pofile(str(path)) for wrong, right in korean_particles.literal_number_slips(e.msgstr)]
+    assert not slips, "\n".join(slips)
+
+
+def test_a_numbered_reference_gets_the_agreeing_particle_in_the_korean_build():
+    from docutils import nodes
+    from docutils.frontend import get_default_settings
+    from docutils.parsers.rst import Parser
+    from docutils.utils import new_document
+
+    document = new_document("test", get_default_settings(Parser))
+    paragraph = nodes.paragraph()
+    for number, after in (("그림 1.3", "는 셀을 그린다. "), ("(8.1)", "를 풀면 "), ("그림 4.12", "은 "),
+                          ("(6.4)", "과 같다.")):
+        paragraph += [nodes.reference("", number, refuri="#x"), nodes.Text(after)]
+    document += paragraph
+    korean_particles.fix_particles(document)  # what ParticlesAfterNumbers runs on a Korean page
+    assert paragraph.astext() == "그림 1.3은 셀을 그린다. (8.1)을 풀면 그림 4.12는 (6.4)와 같다."

@@ -4,27 +4,38 @@
   (`<link rel="alternate" hreflang=…>`), so a reader and a search engine can move between the two.
 * The Korean edition's exercise pages offer the Korean student notebook, exercises/<a>/<a>.ko.ipynb, as their
   .ipynb download, under the name a student hands in (<a>.ipynb); the English ones offer the English release.
-* The few theme strings that Jupyter Book sets itself, in English, get their Korean text here; the theme's
-  own strings come from sphinx-book-theme's Korean catalogue; the captions of the table of contents' parts,
-  which sphinx-external-toc inserts after Sphinx has translated the page, are translated here from the root
-  page's catalogue.
+* The theme speaks the edition's language. Its strings are one catalogue, locale/<language>/LC_MESSAGES/
+  sphinx.po: Sphinx reads it itself for the templates' strings (the "sphinx" domain, before its built-in
+  catalogue); here it also replaces sphinx-book-theme's own catalogue (whose Korean reads "으로 <author>" and
+  "전체 화면으로보기"), gives the book's author, and, once the pages are written, translates the strings that
+  the themes and myst-nb write in English whatever the language: attributes (tooltips, aria labels) and
+  whole text nodes (the code cells' "Show code cell source" toggles). The site title in the header and in
+  <title> is the root page's own translated title. The captions of the table of contents' parts, which
+  sphinx-external-toc inserts after Sphinx has translated the page, are translated here from the root page's
+  catalogue.
 """
+import functools
+import gettext
 import html
 import os
+import re
 import shutil
 import sys
 from pathlib import Path
 
 from sphinx import addnodes
 from sphinx.locale import init as init_locale
+from sphinx.locale import translators
 from sphinx.transforms import SphinxTransform
 from sphinx.util.i18n import docname_to_domain
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from autograder.translation import localized_name  # noqa: E402
+from autograder.translation import book_text, localized_name  # noqa: E402
 
 EDITIONS = {"en": ("", "English"), "ko": ("ko/", "한국어")}  # language: (folder under _build/html, its name)
 SEARCH_BAR_TEXT = {"ko": "이 책에서 검색…"}
+THEME_CATALOGUE = "sphinx"  # locale/<language>/LC_MESSAGES/sphinx.po
+THEMED_ATTRIBUTES = ("title", "aria-label", "data-bs-title", "data-original-title", "placeholder")
 
 
 def _language(app):
@@ -56,6 +67,89 @@ def _search_bar_text(app, config):
     text = SEARCH_BAR_TEXT.get(config.language)
     if text:
         config.html_theme_options = {**config.html_theme_options, "search_bar_text": text}
+
+
+@functools.lru_cache(maxsize=None)
+def theme_strings(locale_dir, language):
+    """{English: translation} of the theme's catalogue for `language` ({} where there is none)."""
+    import polib
+
+    path = Path(locale_dir, language, "LC_MESSAGES", THEME_CATALOGUE + ".po")
+    if not path.is_file():
+        return {}
+    return {e.msgid: e.msgstr for e in polib.pofile(str(path)) if e.msgstr and not e.obsolete and "fuzzy" not in e.flags}
+
+
+def _theme_strings(app):
+    if _language(app) == "en":
+        return {}
+    found = {}
+    for folder in reversed(app.config.locale_dirs):
+        found.update(theme_strings(os.path.join(app.srcdir, folder), app.config.language))
+    return found
+
+
+def _title_and_author(app, config):
+    """The site's title (header and <title>) and the author (footer) in the edition's language."""
+    if _language(app) == "en":
+        return
+    strings = _theme_strings(app)
+    config.author = strings.get(config.author, config.author)
+    title = book_text("index", config.html_title, config.language) if config.html_title else None
+    if title:
+        config.html_title = title
+
+
+class _Catalogue(gettext.NullTranslations):
+    def __init__(self, messages):
+        super().__init__()
+        self._messages = messages
+
+    def gettext(self, message):
+        if message in self._messages:
+            return self._messages[message]
+        return self._fallback.gettext(message) if self._fallback else message
+
+
+def _theme_catalogue(app):
+    """sphinx-book-theme's strings from the theme catalogue, its own catalogue only where ours has nothing."""
+    strings = _theme_strings(app)
+    if not strings:
+        return
+    ours = _Catalogue(strings)
+    theirs = translators.get(("general", "booktheme"))
+    if theirs is not None:
+        ours.add_fallback(theirs)
+    translators[("general", "booktheme")] = ours
+
+
+def localize_theme_html(text, strings):
+    """`text` (a written page) with the theme's English attributes and whole text nodes translated. A text
+    node is translated only when it is a whole phrase (has a space), so a word of code is never touched."""
+    if not strings:
+        return text
+    escaped = {html.escape(english): html.escape(korean) for english, korean in strings.items()}
+    attributes = re.compile(r'\b(%s)="(%s)"' % ("|".join(THEMED_ATTRIBUTES),
+                                                   "|".join(map(re.escape, sorted(escaped, key=len, reverse=True)))))
+    text = attributes.sub(lambda m: f'{m.group(1)}="{escaped[m.group(2)]}"', text)
+    phrases = sorted((e for e in escaped if " " in e), key=len, reverse=True)
+    if phrases:
+        nodes_ = re.compile(r">(\s*)(%s)(\s*)<" % "|".join(map(re.escape, phrases)))
+        text = nodes_.sub(lambda m: f">{m.group(1)}{escaped[m.group(2)]}{m.group(3)}<", text)
+    return text
+
+
+def _localize_written_pages(app, exception):
+    if exception or _language(app) == "en" or app.builder.name != "html":
+        return
+    strings = _theme_strings(app)
+    for page in Path(app.outdir).rglob("*.html"):
+        if {"_static", "_sources", "_images"} & set(page.relative_to(app.outdir).parts):
+            continue
+        text = page.read_text(encoding="utf-8")
+        localized = localize_theme_html(text, strings)
+        if localized != text:
+            page.write_text(localized, encoding="utf-8")
 
 
 def _localized_notebooks(app, exception):
@@ -94,10 +188,15 @@ class TranslateTocCaptions(SphinxTransform):
 
 
 def setup(app):
+    app.setup_extension("korean_search")  # the Korean edition's search: stems without their particles
+    app.setup_extension("korean_particles")  # 그림 1.3은, 식 (3.2)는: the particle that agrees with the number
     app.add_transform(TranslateTocCaptions)
     app.connect("config-inited", _search_bar_text)
+    app.connect("config-inited", _title_and_author)
+    app.connect("builder-inited", _theme_catalogue)
     app.connect("html-page-context", _switch)
     app.connect("build-finished", _localized_notebooks)
+    app.connect("build-finished", _localize_written_pages)
     app.add_css_file("edition-switch.css")
     app.connect("builder-inited", _add_static)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
