@@ -38,6 +38,7 @@ setup: $(VENV)/.installed
 ## chapter once (cached between builds). Chapters not in the cache are first executed two at a time
 ## (book/_ext/prefill_cache.py); both editions then find them all cached.
 book: $(VENV)/.installed
+	$(BIN)/python book/_ext/editions.py notebooks
 	$(BIN)/python book/_ext/prefill_cache.py
 	$(BIN)/jupyter-book build . --warningiserror --keep-going
 	$(BIN)/python book/_ext/editions.py ko
