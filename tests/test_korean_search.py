@@ -43,7 +43,8 @@ def test_the_korean_build_registers_the_language_and_its_scorer():
     from types import SimpleNamespace
 
     registered, hooks = [], []
-    app = SimpleNamespace(add_search_language=registered.append, connect=lambda event, f: hooks.append((event, f)))
+    app = SimpleNamespace(add_search_language=registered.append, connect=lambda event, f: hooks.append((event, f)),
+                          add_config_value=lambda *args: None)
     korean_search.setup(app)
     assert registered == [korean_search.KoreanSearch] and korean_search.KoreanSearch.lang == "ko"
     config = SimpleNamespace(language="ko", html_search_language=None, html_search_scorer="")

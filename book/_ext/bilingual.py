@@ -17,6 +17,7 @@
 import functools
 import gettext
 import html
+import json
 import os
 import re
 import shutil
@@ -30,7 +31,8 @@ from sphinx.transforms import SphinxTransform
 from sphinx.util.i18n import docname_to_domain
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from autograder.translation import book_text, localized_name  # noqa: E402
+from autograder.translation import (book_messages, book_text, localized_chapter, localized_name,  # noqa: E402
+                                   translate_markdown)
 
 EDITIONS = {"en": ("", "English"), "ko": ("ko/", "한국어")}  # language: (folder under _build/html, its name)
 SEARCH_BAR_TEXT = {"ko": "이 책에서 검색…"}
@@ -139,10 +141,31 @@ def localize_theme_html(text, strings):
     return text
 
 
+COPYBUTTON_MESSAGES = {"copy": "Copy", "copy_to_clipboard": "Copy to clipboard", "copy_success": "Copied!",
+                       "copy_failure": "Failed to copy"}
+
+
+def _localize_scripts(app, strings):
+    """The scripts that write theme strings when the page runs: sphinx-togglebutton's label, and
+    sphinx-copybutton's messages (it picks them by <html lang>, and has none for Korean)."""
+    static = Path(app.outdir, "_static")
+    toggle = static / "togglebutton.js"
+    if toggle.is_file():
+        toggle.write_text(localize_theme_html(toggle.read_text(encoding="utf-8"), strings), encoding="utf-8")
+    copy = static / "copybutton.js"
+    messages = {key: strings.get(english) for key, english in COPYBUTTON_MESSAGES.items()}
+    if copy.is_file() and all(messages.values()):
+        text = copy.read_text(encoding="utf-8")
+        entry = f"const messages = {{\n  {json.dumps(app.config.language)}: {json.dumps(messages, ensure_ascii=False)},\n"
+        if "const messages = {\n" in text and entry not in text:
+            copy.write_text(text.replace("const messages = {\n", entry, 1), encoding="utf-8")
+
+
 def _localize_written_pages(app, exception):
     if exception or _language(app) == "en" or app.builder.name != "html":
         return
     strings = _theme_strings(app)
+    _localize_scripts(app, strings)
     for page in Path(app.outdir).rglob("*.html"):
         if {"_static", "_sources", "_images"} & set(page.relative_to(app.outdir).parts):
             continue
@@ -153,15 +176,52 @@ def _localize_written_pages(app, exception):
 
 
 def _localized_notebooks(app, exception):
-    """Put each exercise's notebook in this edition's language where its page's download button points."""
+    """Put each page's notebook in this edition's language where its download buttons point: an exercise's
+    Korean student notebook, a chapter's notebook and MyST source with their text from its catalogue."""
+    import nbformat
+
     language = _language(app)
     if exception or language == "en" or app.builder.name != "html":
         return
     for docname in app.env.found_docs:
         folder, _, name = docname.rpartition("/")
         source = Path(app.srcdir, folder, localized_name(name, language))
+        downloads = Path(app.outdir, "_sources", docname)
         if app.env.doc2path(docname).endswith(".ipynb") and source.is_file():
-            shutil.copyfile(source, Path(app.outdir, "_sources", docname + ".ipynb"))
+            shutil.copyfile(source, downloads.with_name(name + ".ipynb"))
+        elif folder == "book" and app.env.doc2path(docname).endswith(".md") and book_messages(name, language):
+            if downloads.with_name(name + ".ipynb").is_file():
+                nbformat.write(localized_chapter(name, language), downloads.with_name(name + ".ipynb"))
+            if downloads.with_name(name + ".md").is_file():
+                text, _ = translate_markdown(Path(app.env.doc2path(docname)).read_text(encoding="utf-8"),
+                                             book_messages(name, language))
+                downloads.with_name(name + ".md").write_text(text, encoding="utf-8")
+
+
+def _localized_launch_buttons(app, pagename, templatename, context, doctree):
+    """The launch buttons (Binder, Colab) of a page that has a notebook in this edition's language in the
+    repository (exercises/<a>/<a>.ko.ipynb, book/<chapter>.ko.ipynb) open that one."""
+    language = _language(app)
+    folder, _, name = pagename.rpartition("/")
+    localized = localized_name(name, language)
+    if language == "en" or not Path(app.srcdir, folder, localized).is_file():
+        return
+    english = [f"{pagename}{suffix}" for suffix in (".ipynb", ".md")]
+
+    def relink(item):
+        if isinstance(item, dict):
+            for key, value in item.items():
+                if key == "url" and isinstance(value, str):
+                    for path in english:
+                        if value.endswith(path) or f"{path}?" in value or f"={path}" in value:
+                            item[key] = value.replace(path, f"{folder}/{localized}" if folder else localized)
+                else:
+                    relink(value)
+        elif isinstance(item, list):
+            for value in item:
+                relink(value)
+
+    relink(context.get("header_buttons", []))
 
 
 class TranslateTocCaptions(SphinxTransform):
@@ -195,6 +255,7 @@ def setup(app):
     app.connect("config-inited", _title_and_author)
     app.connect("builder-inited", _theme_catalogue)
     app.connect("html-page-context", _switch)
+    app.connect("html-page-context", _localized_launch_buttons, priority=900)  # after the theme adds them
     app.connect("build-finished", _localized_notebooks)
     app.connect("build-finished", _localize_written_pages)
     app.add_css_file("edition-switch.css")

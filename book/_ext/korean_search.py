@@ -109,5 +109,7 @@ def _korean_scorer(app, config):
 
 def setup(app):
     app.add_search_language(KoreanSearch)
+    # The stems are in the pickled environment: a changed rule must re-read every page ("env").
+    app.add_config_value("korean_search_rules", json.dumps([SUFFIXES, PLURAL], ensure_ascii=False), "env")
     app.connect("config-inited", _korean_scorer)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -395,7 +395,7 @@ def test_korean_search_understands_particles(browser, server):
 THEME_STRINGS = """
 const article = document.querySelector('article.bd-article') || document.querySelector('article');
 const inTheme = (el) => !(article && article.contains(el)) ||
-  el.closest('details.hide > summary, a.headerlink, .toggle-hidden, button') !== null;
+  el.closest('details.hide > summary, a.headerlink, button.toggle-button, button.copybtn') !== null;
 const found = [document.title];
 const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
 for (let node = walker.nextNode(); node; node = walker.nextNode()) {
@@ -413,7 +413,7 @@ for (const el of document.querySelectorAll('[title], [aria-label], [placeholder]
 return found;
 """
 # Names that stay as they are in Korean: the book's, the other edition's, the services' and the models'.
-KEPT_NAMES = re.compile(r"Gate by Gate|English|Binder|Colab|JupyterHub|GitHub|PDF|LSTM|GRU|IRNN|SCRN|RNN|BPTT|"
+KEPT_NAMES = re.compile(r"Gate by Gate|English|Ctrl|Binder|Colab|JupyterHub|GitHub|PDF|LSTM|GRU|IRNN|SCRN|RNN|BPTT|"
                         r"PyTorch|torch|numpy|Bach|ABC|a0\d_\w+|\.ipynb|\.md|\bnn\.\w+", re.I)
 
 
