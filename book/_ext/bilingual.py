@@ -211,7 +211,7 @@ def _localized_launch_buttons(app, pagename, templatename, context, doctree):
     def relink(item):
         if isinstance(item, dict):
             for key, value in item.items():
-                if key == "url" and isinstance(value, str):
+                if key == "url" and isinstance(value, str) and value.startswith("http"):  # not the downloads
                     for path in english:
                         if value.endswith(path) or f"{path}?" in value or f"={path}" in value:
                             item[key] = value.replace(path, f"{folder}/{localized}" if folder else localized)

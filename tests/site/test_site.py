@@ -435,8 +435,30 @@ def test_no_english_theme_string_on_a_korean_page(browser, server):
     assert not problems, "\n".join(problems)
     load(browser, f"{server}/ko/book/04_lstm.html")
     assert browser.title.endswith("Gate by Gate: 밑바닥부터 만드는 순환 신경망"), browser.title
-    footer = browser.execute_script("return document.querySelector('footer, .bd-footer-content').innerText")
+    footer = browser.execute_script("return document.querySelector('.bd-footer-content').innerText")
     assert "지은이: Gate by Gate 강좌 팀" in footer, footer
     toggles = browser.execute_script("return [...document.querySelectorAll('details.hide summary')]"
                                      ".map(s => s.innerText.trim())")
     assert toggles and all("코드 셀" in t for t in toggles), toggles[:3]
+
+
+def test_the_korean_pages_download_and_launch_korean_notebooks(browser, server):
+    problems = []
+    for page, notebook in (("ko/book/04_lstm.html", "book/04_lstm.ko.ipynb"),
+                           ("ko/exercises/a03_lstm/a03_lstm.html", "exercises/a03_lstm/a03_lstm.ko.ipynb")):
+        href, text = downloaded_notebook(browser, f"{server}/{page}")
+        if nbformat.reads(text, as_version=4).metadata.get("gatebygate", {}).get("language") != "ko":
+            problems.append(f"{page}: the .ipynb download ({href}) is not the Korean notebook")
+        launches = browser.execute_script("return [...document.querySelectorAll('a')].map(a => a.href)"
+                                          ".filter(h => /mybinder|colab/.test(h))")
+        if len(launches) != 2 or not all(notebook in h for h in launches):
+            problems.append(f"{page}: launch buttons {launches}, not {notebook}")
+        if not os.path.isfile(os.path.join(REPO_ROOT, notebook)):
+            problems.append(f"{notebook}, which the launch buttons open, is not in the repository")
+    load(browser, f"{server}/ko/book/04_lstm.html")
+    source = browser.execute_script("return [...document.querySelectorAll('a')].map(a => a.href)"
+                                    ".find(h => h.endsWith('_sources/book/04_lstm.md'))")
+    with urllib.request.urlopen(source) as response:
+        if "게이트별로 살펴보는 LSTM" not in response.read().decode():
+            problems.append("the .md download of the Korean LSTM chapter is not Korean")
+    assert not problems, "\n".join(problems)
