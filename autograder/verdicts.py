@@ -111,7 +111,8 @@ class JudgeHiddenTests(NbGraderPreprocessor):
         elif 0 < score < points:
             outputs.append(NotebookNode(output_type="execute_result", execution_count=None, metadata={},
                                         data={"text/plain": f"{score:.6g}"}))
-        outputs.append(NotebookNode(output_type="display_data", data={"text/plain": _score_line(summary, self._language)},
+        score_line = _score_line(summary, self._language)
+        outputs.append(NotebookNode(output_type="display_data", data={"text/plain": score_line},
                                     metadata={VERDICT_KEY + "/cell": summary}))
         cell.outputs = outputs
         return cell, resources

@@ -79,7 +79,8 @@ def theme_strings(locale_dir, language):
     path = Path(locale_dir, language, "LC_MESSAGES", THEME_CATALOGUE + ".po")
     if not path.is_file():
         return {}
-    return {e.msgid: e.msgstr for e in polib.pofile(str(path)) if e.msgstr and not e.obsolete and "fuzzy" not in e.flags}
+    return {e.msgid: e.msgstr for e in polib.pofile(str(path))
+            if e.msgstr and not e.obsolete and "fuzzy" not in e.flags}
 
 
 def _theme_strings(app):
@@ -156,7 +157,8 @@ def _localize_scripts(app, strings):
     messages = {key: strings.get(english) for key, english in COPYBUTTON_MESSAGES.items()}
     if copy.is_file() and all(messages.values()):
         text = copy.read_text(encoding="utf-8")
-        entry = f"const messages = {{\n  {json.dumps(app.config.language)}: {json.dumps(messages, ensure_ascii=False)},\n"
+        korean = json.dumps(messages, ensure_ascii=False)
+        entry = f"const messages = {{\n  {json.dumps(app.config.language)}: {korean},\n"
         if "const messages = {\n" in text and entry not in text:
             copy.write_text(text.replace("const messages = {\n", entry, 1), encoding="utf-8")
 

@@ -89,7 +89,8 @@ def setup(app):
 # A number a catalogue writes itself, with a particle right after it: 그림 1.3은, 식 (3)은, 값은 0.5를. A number in
 # parentheses is the number read only after 식 (an equation's); elsewhere the particle agrees with the word
 # before the parentheses (Zaremba et al. (2014)은, 기본값(1e-6)를), which is not checked.
-LITERAL_NUMBER = re.compile(r"(?<![\w.$(])(\d+(?:\.\d+)*)(?=[\uac00-\ud7a3])|(?<=식 )(\(\d+(?:\.\d+)*\))(?=[\uac00-\ud7a3])")
+LITERAL_NUMBER = re.compile(r"(?<![\w.$(])(\d+(?:\.\d+)*)(?=[\uac00-\ud7a3])"
+                            r"|(?<=식 )(\(\d+(?:\.\d+)*\))(?=[\uac00-\ud7a3])")
 MATH_OR_CODE = re.compile(r"\$\$.*?\$\$|\$[^$]*\$|(`+)(?!`).+?(?<!`)\1", re.S)
 
 

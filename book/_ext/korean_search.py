@@ -13,7 +13,8 @@ A particle is stripped only when a real stem is left: at least two syllables for
 Latin letter or a digit (LSTM의 -> lstm, 식 (3)은 -> 3). So is the ending of a noun made a verb with 하다 or 되다
 (역전파하면 -> 역전파, 정규화된 -> 정규화), after a stem of two syllables or more. A plural 들 goes too (게이트들의 -> 게이트). What is left
 in Latin letters goes through the English Porter stemmer, as on the English site, so that "gates" in a Korean
-page still finds "gate". A section headed by the whole query ranks first (korean_scorer.js). Register with `app.setup_extension("korean_search")` (book/_ext/bilingual.py does).
+page still finds "gate". A section headed by the whole query ranks first (korean_scorer.js). Register with
+`app.setup_extension("korean_search")` (book/_ext/bilingual.py does).
 """
 import json
 import re

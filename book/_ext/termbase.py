@@ -16,6 +16,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from catalogue_check import _excerpt  # the same excerpt of a message as its reports
+
 ROOT = Path(__file__).resolve().parents[2]
 LOCALE = ROOT / "locale"
 OBJECTIVE = "@objective"  # the english column's name for a learning objective
@@ -118,11 +120,6 @@ def _catalogue_name(path):
     """locale/ko/LC_MESSAGES/book/04_lstm.po -> book/04_lstm.po"""
     parts = Path(path).resolve().parts
     return "/".join(parts[parts.index("LC_MESSAGES") + 1:])
-
-
-def _excerpt(text, width=70):
-    text = " ".join(text.split())
-    return text if len(text) <= width else text[:width - 1] + "…"
 
 
 def catalogues(language="ko"):
