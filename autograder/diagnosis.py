@@ -101,11 +101,6 @@ def diagnose(cases, got, mistakes, mistake_observations):
     return [m for m, theirs in zip(mistakes, mistake_observations) if agrees(cases, got, theirs)]
 
 
-def no_match_note():
-    return ("None of the known mistakes for this function gives your outputs on every case, so there is no "
-            "diagnosis; the differences above are the place to start.")
-
-
 # ------------------------------------------------------------------------------------------ book sections
 @functools.lru_cache(maxsize=None)
 def book_headings(chapter):

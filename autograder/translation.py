@@ -220,6 +220,24 @@ def write_localized_releases(assignment, release_directory):
 GRADER_DOMAIN = "autograder"
 HINT = "This is what you get with {name}. {message} See {number} {title} ({link})."
 DIAGNOSIS, ALTERNATIVE = "Diagnosis: ", "Or: "
+# The feedback page's own sentences around the cases (autograder/verdicts.py), in the same catalogue.
+CASES_PASSED = "{function}: {passed} of {total} hidden cases passed"
+ALL_CASES_PASSED = "{function}: {total} hidden cases passed"
+DID_NOT_RUN = "{function}: the hidden tests did not run to completion"
+CASE_PASSED, CASE_FAILED = "PASS", "FAIL"
+ALL_TESTS_PASSED = "All tests passed: {max_score} of {max_score} points."
+CHECKS_PASSED = ("{passed} of {units} checks passed (each hidden case is one; {visible}): "
+                 "{score} of {max_score} points ({rule}).")
+VISIBLE_PASSED = "the visible tests passed"
+VISIBLE_FAILED = "the visible tests failed, which counts as one more failed case"
+PARTIAL_CREDIT = "partial credit: the passed fraction of the points"
+ALL_OR_NOTHING = "all or nothing"
+VISIBLE_TEST_FAILED = "Visible test failed: "
+NO_MATCH = ("None of the known mistakes for this function gives your outputs on every case, so there is no "
+            "diagnosis; the differences above are the place to start.")
+FEEDBACK_SENTENCES = (CASES_PASSED, ALL_CASES_PASSED, DID_NOT_RUN, CASE_PASSED, CASE_FAILED, ALL_TESTS_PASSED,
+                      CHECKS_PASSED, VISIBLE_PASSED, VISIBLE_FAILED, PARTIAL_CREDIT, ALL_OR_NOTHING,
+                      VISIBLE_TEST_FAILED, NO_MATCH)
 
 
 def grader_catalogue_path(language):
@@ -233,6 +251,7 @@ def grader_messages():
 
     found = {text: "the sentence around a known mistake (autograder/diagnosis.py)"
              for text in (HINT, DIAGNOSIS, ALTERNATIVE)}
+    found.update((text, "the feedback page (autograder/verdicts.py)") for text in FEEDBACK_SENTENCES)
     for assignment in list_assignments():
         for function, mistakes in catalogue(assignment).items():
             for mistake in mistakes:
@@ -263,11 +282,58 @@ def grader_text(text, language):
     return _messages(path, os.path.getmtime(path)).get(text)
 
 
+def feedback_text(text, language):
+    """One of the feedback page's sentences (FEEDBACK_SENTENCES) in `language`, English where untranslated."""
+    return grader_text(text, language) or text
+
+
+def book_messages(chapter, language):
+    """{English message: translation} of a book page's catalogue ("04_lstm"); {} when there is none."""
+    path = os.path.join(LOCALE_DIR, language, "LC_MESSAGES", "book", chapter + ".po")
+    if not os.path.isfile(path):
+        return {}
+    return _messages(path, os.path.getmtime(path))
+
+
 def book_text(chapter, text, language):
     """A message of a book chapter (a heading, say) in `language`, or None."""
     if language == "en":
         return text
-    path = os.path.join(LOCALE_DIR, language, "LC_MESSAGES", "book", chapter + ".po")
-    if not os.path.isfile(path):
-        return None
-    return _messages(path, os.path.getmtime(path)).get(text)
+    return book_messages(chapter, language).get(text)
+
+
+def localized_chapter(chapter, language):
+    """The chapter book/<chapter>.md as the notebook a reader downloads or launches (jupytext's conversion, as
+    the English site's), its markdown in `language`: the chapter's book/<chapter>.<language>.ipynb."""
+    import jupytext
+
+    notebook = jupytext.read(os.path.join(REPO_ROOT, "book", chapter + ".md"))
+    translations = book_messages(chapter, language)
+    for number, cell in enumerate(notebook.cells):
+        cell["id"] = f"cell-{number}"  # jupytext draws random ids: these keep the file the same from run to run
+        if cell.cell_type == "markdown":
+            cell.source, _ = translate_markdown(cell.source, translations)
+    notebook.metadata[METADATA_KEY] = {"language": language}
+    return notebook
+
+
+def write_localized_chapters():
+    """Write book/<chapter>.<language>.ipynb for every chapter with a catalogue (the Korean pages' launch
+    buttons open them); a file is rewritten only when its text changes. Returns the paths written."""
+    import nbformat
+
+    written = []
+    for name in sorted(os.listdir(os.path.join(REPO_ROOT, "book"))):
+        chapter, extension = os.path.splitext(name)
+        if extension != ".md" or chapter in ("index", "glossary", "bibliography"):
+            continue
+        for language in LANGUAGES:
+            if not book_messages(chapter, language):
+                continue
+            path = os.path.join(REPO_ROOT, "book", localized_name(chapter, language))
+            text = nbformat.writes(localized_chapter(chapter, language)) + "\n"
+            if not os.path.isfile(path) or open(path, encoding="utf-8").read() != text:
+                with open(path, "w", encoding="utf-8") as handle:
+                    handle.write(text)
+                written.append(path)
+    return written

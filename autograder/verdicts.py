@@ -84,7 +84,8 @@ class JudgeHiddenTests(NbGraderPreprocessor):
         for function in functions:
             mine = [e for e in emissions if isinstance(e, dict) and e.get("function") == function]
             if len(mine) != 1 or assignment is None:
-                verdict = _verdict(function, self._known_cases(assignment, function), [], missing=True)
+                verdict = _verdict(function, self._known_cases(assignment, function), [], missing=True,
+                                   language=self._language)
             else:
                 verdict = self._judge(assignment, function, mine[0])
             verdicts.append(verdict)
@@ -99,7 +100,8 @@ class JudgeHiddenTests(NbGraderPreprocessor):
         summary = {"functions": verdicts, "visible": visible, "partial_credit": partial, "units": units,
                    "passed_units": passed, "score": score, "max_score": points}
         if partial and visible_errors and score > 0:  # the cell keeps its partial score: no error output in it
-            outputs = [_as_text(o, "Visible test failed: ") if o.output_type == "error" else o for o in outputs]
+            prefix = translation.feedback_text(translation.VISIBLE_TEST_FAILED, self._language)
+            outputs = [_as_text(o, prefix) if o.output_type == "error" else o for o in outputs]
         for verdict in verdicts:
             outputs.append(NotebookNode(output_type="display_data", data={"text/plain": verdict["text"]},
                                         metadata={VERDICT_KEY: verdict}))
@@ -109,7 +111,8 @@ class JudgeHiddenTests(NbGraderPreprocessor):
         elif 0 < score < points:
             outputs.append(NotebookNode(output_type="execute_result", execution_count=None, metadata={},
                                         data={"text/plain": f"{score:.6g}"}))
-        outputs.append(NotebookNode(output_type="display_data", data={"text/plain": _score_line(summary)},
+        score_line = _score_line(summary, self._language)
+        outputs.append(NotebookNode(output_type="display_data", data={"text/plain": score_line},
                                     metadata={VERDICT_KEY + "/cell": summary}))
         cell.outputs = outputs
         return cell, resources
@@ -146,7 +149,7 @@ class JudgeHiddenTests(NbGraderPreprocessor):
         cases, expected, output_name, mistakes, theirs = self._cases(assignment)[function]
         raw = emission.get("outputs")
         if not isinstance(raw, list) or len(raw) != len(cases):
-            return _verdict(function, cases, [], missing=True)
+            return _verdict(function, cases, [], missing=True, language=self._language)
         try:
             too_large = len(json.dumps(raw)) > MAX_EMISSION_BYTES
         except (TypeError, ValueError, RecursionError):
@@ -166,20 +169,24 @@ class JudgeHiddenTests(NbGraderPreprocessor):
 
 def _verdict(function, cases, results, missing=False, mistakes=(), catalogued=False, language="en"):
     """A function's verdict as plain data (it is stored in the notebook), with the text the student reads."""
+    def say(text, **fields):  # one of the page's sentences, in the student's language
+        return translation.feedback_text(text, language).format(function=function, **fields)
+
     if missing:
-        headline = f"{function}: the hidden tests did not run to completion"
+        headline = say(translation.DID_NOT_RUN)
         return {"function": function, "cases": [{"name": c.name, "passed": False, "message": headline}
                                                 for c in cases],
                 "failed": True, "headline": headline, "mistakes": [], "text": headline}
     passed = sum(r.passed for r in results)
     failed = passed < len(results)
-    lines = [f"{function}: {passed} of {len(results)} hidden cases passed" if failed
-             else f"{function}: {len(results)} hidden cases passed"]
+    lines = [say(translation.CASES_PASSED, passed=passed, total=len(results)) if failed
+             else say(translation.ALL_CASES_PASSED, total=len(results))]
     if failed:
         for r in results:
             detail = r.message[len(f"{function} [{r.name}]: "):] if r.message.startswith(f"{function} [{r.name}]: ") \
                 else r.message
-            lines.append(f"  {'PASS' if r.passed else 'FAIL'}  {r.name}" + ("" if r.passed else f": {detail}"))
+            outcome = say(translation.CASE_PASSED if r.passed else translation.CASE_FAILED)
+            lines.append(f"  {outcome}  {r.name}" + ("" if r.passed else f": {detail}"))
         if mistakes:
             diagnosis_label, alternative_label = (translation.grader_text(label, language) or label
                                                   for label in (translation.DIAGNOSIS, translation.ALTERNATIVE))
@@ -187,7 +194,7 @@ def _verdict(function, cases, results, missing=False, mistakes=(), catalogued=Fa
             for other in mistakes[1:]:
                 lines.append(alternative_label + other.hint(language))
         elif catalogued:
-            lines.append(diagnosis.no_match_note())
+            lines.append(say(translation.NO_MATCH))
     first_failure = next((r.message for r in results if not r.passed), "")
     headline = first_failure + (" " + mistakes[0].hint(language) if mistakes else "")
     return {"function": function, "failed": failed, "headline": headline or lines[0],
@@ -195,15 +202,17 @@ def _verdict(function, cases, results, missing=False, mistakes=(), catalogued=Fa
             "mistakes": [m.as_dict() for m in mistakes], "text": "\n".join(lines)}
 
 
-def _score_line(summary):
+def _score_line(summary, language="en"):
+    def say(text):
+        return translation.feedback_text(text, language)
+
     if summary["passed_units"] == summary["units"]:
-        return f"All tests passed: {summary['max_score']:g} of {summary['max_score']:g} points."
-    rule = ("partial credit: the passed fraction of the points" if summary["partial_credit"]
-            else "all or nothing")
-    visible = "the visible tests passed" if summary["visible"]["passed"] else \
-        "the visible tests failed, which counts as one more failed case"
-    return (f"{summary['passed_units']} of {summary['units']} checks passed (each hidden case is one; {visible}): "
-            f"{summary['score']:.3g} of {summary['max_score']:g} points ({rule}).")
+        return say(translation.ALL_TESTS_PASSED).format(max_score=f"{summary['max_score']:g}")
+    rule = say(translation.PARTIAL_CREDIT if summary["partial_credit"] else translation.ALL_OR_NOTHING)
+    visible = say(translation.VISIBLE_PASSED if summary["visible"]["passed"] else translation.VISIBLE_FAILED)
+    return say(translation.CHECKS_PASSED).format(
+        passed=summary["passed_units"], units=summary["units"], visible=visible, score=f"{summary['score']:.3g}",
+        max_score=f"{summary['max_score']:g}", rule=rule)
 
 
 class CapOutputs(NbGraderPreprocessor):
