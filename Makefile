@@ -38,6 +38,7 @@ setup: $(VENV)/.installed
 ## chapter once (cached between builds). Chapters not in the cache are first executed two at a time
 ## (book/_ext/prefill_cache.py); both editions then find them all cached.
 book: $(VENV)/.installed
+	$(BIN)/python book/_ext/editions.py notebooks
 	$(BIN)/python book/_ext/prefill_cache.py
 	$(BIN)/jupyter-book build . --warningiserror --keep-going
 	$(BIN)/python book/_ext/editions.py ko
@@ -47,6 +48,7 @@ catalogues: $(VENV)/.installed
 	$(BIN)/python book/_ext/prefill_cache.py
 	$(BIN)/python book/_ext/editions.py catalogues
 	$(BIN)/python book/_ext/catalogue_check.py || true
+	$(BIN)/python book/_ext/termbase.py || true
 
 ## make test: the linter (ruff, pyflakes rules: pyproject.toml), then the whole pytest suite but the browser
 ## test of the site (that is make test-site).

@@ -179,3 +179,23 @@ def test_check_works_on_a_korean_notebook_and_answers_in_korean(tmp_path):
                             cwd=REPO_ROOT, capture_output=True, text=True, timeout=300)
     assert result.returncode == 1, result.stdout + result.stderr
     assert hint(sign_flip(), "ko") in result.stdout
+
+
+def test_the_korean_chapter_notebooks_are_current():
+    """book/<chapter>.ko.ipynb, which the Korean chapter pages' Binder and Colab buttons open, is what the
+    chapter and its catalogue make now (python book/_ext/editions.py notebooks, run by make book)."""
+    stale = []
+    for name in sorted(os.listdir(os.path.join(REPO_ROOT, "book"))):
+        chapter, extension = os.path.splitext(name)
+        if extension != ".md" or not translation.book_messages(chapter, "ko") or \
+                chapter in ("index", "glossary", "bibliography"):
+            continue
+        path = os.path.join(REPO_ROOT, "book", translation.localized_name(chapter, "ko"))
+        expected = nbformat.writes(translation.localized_chapter(chapter, "ko")) + "\n"
+        if not os.path.isfile(path) or open(path, encoding="utf-8").read() != expected:
+            stale.append(os.path.relpath(path, REPO_ROOT))
+        else:
+            notebook = nbformat.reads(expected, as_version=4)
+            assert translation.notebook_language(notebook) == "ko"
+            assert catalogue_check.HANGUL.search(notebook.cells[0].source), f"{path}: its first cell is not Korean"
+    assert not stale, f"stale or missing, run `python book/_ext/editions.py notebooks`: {stale}"

@@ -102,11 +102,9 @@ def test_the_shim_reports_each_case_on_its_own():
     assert "ValueError: no float32 here" in verdict["cases"][3]["message"]
 
 
-@pytest.mark.parametrize("partial", [True, False])
-def test_a_cell_scores_the_passed_fraction_or_all_or_nothing(partial, monkeypatch):
-    """nbgrader's own scoring of the judged cell: points x passed cases / cases, or 0 without partial credit."""
+def _judged_naive_sigmoid_cell(monkeypatch, partial, language="en"):
+    """A sigmoid test cell as the grader judges it, the student's sigmoid the naive one (3 of 4 cases pass)."""
     from nbformat import NotebookNode
-    from nbgrader.utils import determine_grade
 
     from autograder.hidden import a01_rnn_forward as hidden
     from autograder.hidden.a01_rnn_forward_mistakes import naive_sigmoid
@@ -130,8 +128,32 @@ def test_a_cell_scores_the_passed_fraction_or_all_or_nothing(partial, monkeypatc
                  NotebookNode(output_type="execute_result", execution_count=1, metadata={},
                               data={"text/plain": "2.0"})])  # a number the student's code left: no credit
     monkeypatch.setattr("autograder.hidden.partial_credit", lambda assignment: partial)
-    judged, _ = JudgeHiddenTests().preprocess_cell(cell, {}, 0)
+    judge = JudgeHiddenTests()
+    judge._language = language  # as preprocess() reads it from the student's notebook
+    judged, _ = judge.preprocess_cell(cell, {}, 0)
+    return judged
+
+
+@pytest.mark.parametrize("partial", [True, False])
+def test_a_cell_scores_the_passed_fraction_or_all_or_nothing(partial, monkeypatch):
+    """nbgrader's own scoring of the judged cell: points x passed cases / cases, or 0 without partial credit."""
+    from nbgrader.utils import determine_grade
+
+    judged = _judged_naive_sigmoid_cell(monkeypatch, partial)
     score, points = determine_grade(judged)
     assert points == 2 and score == (pytest.approx(2 * 3 / 4) if partial else 0)
     text = "".join(o.get("data", {}).get("text/plain", "") for o in judged.outputs)
     assert "FAIL  large pre-activations" in text and "naive formula (overflows)" in text
+
+
+def test_a_korean_students_case_lines_and_summary_are_korean(monkeypatch):
+    """The feedback page's sentences around the cases come from autograder.po, as the mistakes' do."""
+    from autograder.judge.verdicts import wording_sentences
+
+    judged = _judged_naive_sigmoid_cell(monkeypatch, True, language="ko")
+    text = "".join(o.get("data", {}).get("text/plain", "") for o in judged.outputs)
+    assert "sigmoid: 숨겨진 사례 4개 중 3개 통과" in text and "실패  large pre-activations" in text, text
+    assert "진단: " in text and "검사 4개 중 3개 통과" in text and "부분 점수" in text, text
+    english = [sentence for sentence in wording_sentences().values()
+               if sentence.split("{")[0].strip(": ") and sentence.split("{")[0] in text]
+    assert not english and "hidden cases passed" not in text and "checks passed" not in text, english

@@ -7,12 +7,11 @@ the catalogue). A message without a translation is shown in English, with the En
 from __future__ import annotations
 
 from ..judge.mistakes import Mistake
-from ..judge.verdicts import Wording
+from ..judge.verdicts import Wording, wording_sentences
 from .sections import section_title
 from .translation import grader_text
 
 HINT = "This is what you get with {name}. {message} See {number} {title} ({link})."
-DIAGNOSIS, ALTERNATIVE = "Diagnosis: ", "Or: "
 
 
 def hint(mistake: Mistake, language: str = "en") -> str:
@@ -26,6 +25,7 @@ def hint(mistake: Mistake, language: str = "en") -> str:
 
 
 def wording(language: str = "en") -> Wording:
-    """The words of a verdict in `language` (the judge, judge/verdicts.py, knows no language)."""
-    diagnosis, alternative = (grader_text(label, language) or label for label in (DIAGNOSIS, ALTERNATIVE))
-    return Wording(hint=lambda mistake: hint(mistake, language), diagnosis=diagnosis, alternative=alternative)
+    """The words of a verdict in `language` (the judge, judge/verdicts.py, knows no language): each of its
+    sentences from the grader's catalogue, English where it has no translation."""
+    sentences = {field: grader_text(english, language) or english for field, english in wording_sentences().items()}
+    return Wording(hint=lambda mistake: hint(mistake, language), **sentences)

@@ -5,13 +5,15 @@ import polib
 
 from .. import hidden
 from ..course import list_assignments
-from .hints import ALTERNATIVE, DIAGNOSIS, HINT
+from ..judge.verdicts import wording_sentences
+from .hints import HINT
 
 
 def grader_messages() -> list[tuple[str, str]]:
     """[(English message, where it comes from)] in course order, each once."""
-    found = {text: "the sentence around a known mistake (autograder/i18n/hints.py)"
-             for text in (HINT, DIAGNOSIS, ALTERNATIVE)}
+    found = {HINT: "the sentence around a known mistake (autograder/i18n/hints.py)"}
+    found.update((text, "the feedback page's verdicts (autograder/judge/verdicts.py, Wording)")
+                 for text in wording_sentences().values())
     for assignment in list_assignments():
         for function, mistakes in hidden.mistakes(assignment).items():
             for mistake in mistakes:

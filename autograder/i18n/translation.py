@@ -242,11 +242,51 @@ def grader_text(text: str, language: str) -> str | None:
     return _messages(path, os.path.getmtime(path)).get(text)
 
 
+def book_messages(chapter: str, language: str) -> dict[str, str]:
+    """{English message: translation} of a book page's catalogue ("04_lstm"); {} when there is none."""
+    path = os.path.join(LOCALE_DIR, language, "LC_MESSAGES", "book", chapter + ".po")
+    if not os.path.isfile(path):
+        return {}
+    return _messages(path, os.path.getmtime(path))
+
+
 def book_text(chapter: str, text: str, language: str) -> str | None:
     """A message of a book chapter (a heading, say) in `language`, or None."""
     if language == "en":
         return text
-    path = os.path.join(LOCALE_DIR, language, "LC_MESSAGES", "book", chapter + ".po")
-    if not os.path.isfile(path):
-        return None
-    return _messages(path, os.path.getmtime(path)).get(text)
+    return book_messages(chapter, language).get(text)
+
+
+def localized_chapter(chapter: str, language: str) -> nbformat.NotebookNode:
+    """The chapter book/<chapter>.md as the notebook a reader downloads or launches (jupytext's conversion, as
+    the English site's), its markdown in `language`: the chapter's book/<chapter>.<language>.ipynb."""
+    import jupytext  # only the book build writes chapter notebooks: grading never pays for this import
+
+    notebook = jupytext.read(os.path.join(REPO_ROOT, "book", chapter + ".md"))
+    translations = book_messages(chapter, language)
+    for number, cell in enumerate(notebook.cells):
+        cell["id"] = f"cell-{number}"  # jupytext draws random ids: these keep the file the same from run to run
+        if cell.cell_type == "markdown":
+            cell.source, _ = translate_markdown(cell.source, translations)
+    notebook.metadata[METADATA_KEY] = {"language": language}
+    return notebook
+
+
+def write_localized_chapters() -> list[str]:
+    """Write book/<chapter>.<language>.ipynb for every chapter with a catalogue (the Korean pages' launch
+    buttons open them); a file is rewritten only when its text changes. Returns the paths written."""
+    written = []
+    for name in sorted(os.listdir(os.path.join(REPO_ROOT, "book"))):
+        chapter, extension = os.path.splitext(name)
+        if extension != ".md" or chapter in ("index", "glossary", "bibliography"):
+            continue
+        for language in LANGUAGES:
+            if not book_messages(chapter, language):
+                continue
+            path = os.path.join(REPO_ROOT, "book", localized_name(chapter, language))
+            text = nbformat.writes(localized_chapter(chapter, language)) + "\n"
+            if not os.path.isfile(path) or open(path, encoding="utf-8").read() != text:
+                with open(path, "w", encoding="utf-8") as handle:
+                    handle.write(text)
+                written.append(path)
+    return written

@@ -81,11 +81,6 @@ def diagnose(cases: list[Case], got: list[Any], mistakes: list[Mistake],
     return [m for m, theirs in zip(mistakes, mistake_observations) if agrees(cases, got, theirs)]
 
 
-def no_match_note() -> str:
-    return ("None of the known mistakes for this function gives your outputs on every case, so there is no "
-            "diagnosis; the differences above are the place to start.")
-
-
 def catalogue_of(mutants: dict[str, dict[str, Callable]],
                  notes: dict[str, dict[str, tuple[str, str]]]) -> dict[str, list[Mistake]]:
     """MISTAKES from {function: {name: implementation}} and {function: {name: (section, message)}}.

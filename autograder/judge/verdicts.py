@@ -14,11 +14,11 @@ The records travel in the autograded notebook as plain JSON (`as_dict`), and are
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any, Callable, NamedTuple
 
 from .checking import Case, CaseResult, Raised, judge, parameter_names
-from .mistakes import Mistake, diagnose, no_match_note, observations
+from .mistakes import Mistake, diagnose, observations
 from .wire import CELL_VERDICT_KEY, MAX_EMISSION_BYTES, VERDICT_KEY, decode_observation
 
 
@@ -47,10 +47,34 @@ def expected_outputs(module: Any) -> dict[str, Expected]:
 
 @dataclass(frozen=True)
 class Wording:
-    """The words around a verdict, in the student's language (i18n.hints.wording makes one)."""
+    """The words around a verdict, in the student's language (i18n.hints.wording makes one from the grader's
+    catalogue; the defaults here are the English, and i18n.template lists them as the catalogue's messages)."""
     hint: Callable[[Mistake], str]  # the sentence naming a mistake and the book section that explains it
     diagnosis: str = "Diagnosis: "  # before the mistake that agrees on every case
     alternative: str = "Or: "       # before each further one that also agrees
+    cases_passed: str = "{function}: {passed} of {total} hidden cases passed"
+    all_cases_passed: str = "{function}: {total} hidden cases passed"
+    did_not_run: str = "{function}: the hidden tests did not run to completion"
+    case_passed: str = "PASS"
+    case_failed: str = "FAIL"
+    no_match: str = ("None of the known mistakes for this function gives your outputs on every case, so there is "
+                     "no diagnosis; the differences above are the place to start.")
+    all_tests_passed: str = "All tests passed: {max_score} of {max_score} points."
+    checks_passed: str = ("{passed} of {units} checks passed (each hidden case is one; {visible}): "
+                          "{score} of {max_score} points ({rule}).")
+    visible_passed: str = "the visible tests passed"
+    visible_failed: str = "the visible tests failed, which counts as one more failed case"
+    partial_credit: str = "partial credit: the passed fraction of the points"
+    all_or_nothing: str = "all or nothing"
+    visible_test_failed: str = "Visible test failed: "  # before a visible test's error, shown as text
+
+
+def wording_sentences() -> dict[str, str]:
+    """{field: English sentence} of every Wording sentence: what a catalogue translates."""
+    return {f.name: f.default for f in fields(Wording) if f.name != "hint"}
+
+
+ENGLISH = Wording(hint=lambda mistake: mistake.message)  # only for callers that name no mistake
 
 
 @dataclass
@@ -103,14 +127,14 @@ class CellVerdict:
         """The first failing function's headline; "" when every function passed."""
         return next((v.headline for v in self.functions if v.failed), "")
 
-    def score_line(self) -> str:
+    def score_line(self, wording: Wording = ENGLISH) -> str:
+        """The cell's last line: checks passed, the points, and the rule that turned one into the other."""
         if self.passed_units == self.units:
-            return f"All tests passed: {self.max_score:g} of {self.max_score:g} points."
-        rule = "partial credit: the passed fraction of the points" if self.partial_credit else "all or nothing"
-        visible = "the visible tests passed" if self.visible_passed else \
-            "the visible tests failed, which counts as one more failed case"
-        return (f"{self.passed_units} of {self.units} checks passed (each hidden case is one; {visible}): "
-                f"{self.score:.3g} of {self.max_score:g} points ({rule}).")
+            return wording.all_tests_passed.format(max_score=f"{self.max_score:g}")
+        rule = wording.partial_credit if self.partial_credit else wording.all_or_nothing
+        visible = wording.visible_passed if self.visible_passed else wording.visible_failed
+        return wording.checks_passed.format(passed=self.passed_units, units=self.units, visible=visible,
+                                            score=f"{self.score:.3g}", max_score=f"{self.max_score:g}", rule=rule)
 
     def as_dict(self) -> dict:
         """The cell's summary as stored under CELL_VERDICT_KEY (the functions' verdicts included)."""
@@ -134,9 +158,9 @@ class CellVerdict:
                 "partial_credit": self.partial_credit}
 
 
-def missing_verdict(function: str, cases: list[Case]) -> FunctionVerdict:
+def missing_verdict(function: str, cases: list[Case], wording: Wording = ENGLISH) -> FunctionVerdict:
     """The verdict on a function whose outputs never arrived: each of its hidden cases counts as failed."""
-    headline = f"{function}: the hidden tests did not run to completion"
+    headline = wording.did_not_run.format(function=function)
     return FunctionVerdict(function, True, headline, [CaseResult(c.name, False, headline) for c in cases], [],
                            headline)
 
@@ -146,7 +170,7 @@ def judge_emission(function: str, expected: Expected, emission: dict, wording: W
     raw = emission.get("outputs")
     cases = expected.cases
     if not isinstance(raw, list) or len(raw) != len(cases):
-        return missing_verdict(function, cases)
+        return missing_verdict(function, cases, wording)
     try:
         too_large = len(json.dumps(raw)) > MAX_EMISSION_BYTES
     except (TypeError, ValueError, RecursionError):
@@ -167,19 +191,20 @@ def function_verdict(function: str, results: list[CaseResult], mistakes: list[Mi
     """A function's verdict, with the text the student reads."""
     passed = sum(r.passed for r in results)
     failed = passed < len(results)
-    lines = [f"{function}: {passed} of {len(results)} hidden cases passed" if failed
-             else f"{function}: {len(results)} hidden cases passed"]
+    lines = [wording.cases_passed.format(function=function, passed=passed, total=len(results)) if failed
+             else wording.all_cases_passed.format(function=function, total=len(results))]
     if failed:
         for r in results:
             detail = r.message[len(f"{function} [{r.name}]: "):] if r.message.startswith(f"{function} [{r.name}]: ") \
                 else r.message
-            lines.append(f"  {'PASS' if r.passed else 'FAIL'}  {r.name}" + ("" if r.passed else f": {detail}"))
+            outcome = wording.case_passed if r.passed else wording.case_failed
+            lines.append(f"  {outcome}  {r.name}" + ("" if r.passed else f": {detail}"))
         if mistakes:
             lines.append(wording.diagnosis + wording.hint(mistakes[0]))
             for other in mistakes[1:]:
                 lines.append(wording.alternative + wording.hint(other))
         elif catalogued:
-            lines.append(no_match_note())
+            lines.append(wording.no_match)
     first_failure = next((r.message for r in results if not r.passed), "")
     headline = first_failure + (" " + wording.hint(mistakes[0]) if mistakes else "")
     return FunctionVerdict(function, failed, headline or lines[0],

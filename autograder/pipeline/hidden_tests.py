@@ -60,7 +60,8 @@ class JudgeHiddenTests(NbGraderPreprocessor):
         summary = CellVerdict.of(verdicts, visible_error, partial, points)
         score = summary.score
         if partial and visible_errors and score > 0:  # the cell keeps its partial score: no error output in it
-            outputs = [_as_text(o, "Visible test failed: ") if o.output_type == "error" else o for o in outputs]
+            prefix = wording(self._language).visible_test_failed
+            outputs = [_as_text(o, prefix) if o.output_type == "error" else o for o in outputs]
         for verdict in verdicts:
             outputs.append(NotebookNode(output_type="display_data", data={"text/plain": verdict.text},
                                         metadata={VERDICT_KEY: verdict.as_dict()}))
@@ -69,7 +70,8 @@ class JudgeHiddenTests(NbGraderPreprocessor):
         elif 0 < score < points:
             outputs.append(NotebookNode(output_type="execute_result", execution_count=None, metadata={},
                                         data={"text/plain": f"{score:.6g}"}))
-        outputs.append(NotebookNode(output_type="display_data", data={"text/plain": summary.score_line()},
+        score_line = summary.score_line(wording(self._language))
+        outputs.append(NotebookNode(output_type="display_data", data={"text/plain": score_line},
                                     metadata={CELL_VERDICT_KEY: summary.as_dict()}))
         cell.outputs = outputs
         return cell, resources
@@ -83,11 +85,12 @@ class JudgeHiddenTests(NbGraderPreprocessor):
             expected = hidden.expected(assignment).get(function) if assignment else None
         except ImportError:
             expected = None
+        words = wording(self._language)
         if expected is None:
-            return missing_verdict(function, [])
+            return missing_verdict(function, [], words)
         if len(emissions) != 1:
-            return missing_verdict(function, expected.cases)
-        return judge_emission(function, expected, emissions[0], wording(self._language))
+            return missing_verdict(function, expected.cases, words)
+        return judge_emission(function, expected, emissions[0], words)
 
 
 def _as_display(output):

@@ -4,6 +4,8 @@
     python book/_ext/editions.py catalogues   _build/gettext/*.pot, then locale/ko/LC_MESSAGES/*.po updated
                                               (make catalogues; see locale/README.md), with the grader's
                                               known-mistake messages as autograder.po
+    python book/_ext/editions.py notebooks    book/<chapter>.ko.ipynb from the catalogues, the notebooks the
+                                              Korean chapters' launch buttons open (make book runs it)
 
 `jupyter-book build` cannot set Sphinx's `language`, so both go through `jupyter_book.sphinx.build_sphinx`, the
 function behind that command, with the same _config.yml and _toc.yml and three overrides: the language, the
@@ -21,7 +23,7 @@ BUILD = ROOT / "_build"
 LOCALE = ROOT / "locale"
 sys.path.insert(0, str(ROOT))
 from autograder.i18n.template import write_grader_template  # noqa: E402
-from autograder.i18n.translation import GRADER_DOMAIN, LANGUAGES  # noqa: E402
+from autograder.i18n.translation import GRADER_DOMAIN, LANGUAGES, write_localized_chapters  # noqa: E402
 
 
 def build(builder, outdir, doctreedir, **overrides):
@@ -69,8 +71,12 @@ def catalogues():
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("what", choices=[*LANGUAGES, "catalogues"])
+    parser.add_argument("what", choices=[*LANGUAGES, "catalogues", "notebooks"])
     args = parser.parse_args()
+    if args.what == "notebooks":
+        for path in write_localized_chapters():
+            print("wrote", Path(path).relative_to(ROOT))
+        return 0
     return catalogues() if args.what == "catalogues" else edition(args.what)
 
 

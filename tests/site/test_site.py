@@ -7,8 +7,10 @@ import functools
 import http.server
 import json
 import os
+import re
 import shutil
 import threading
+import urllib.parse
 import urllib.request
 
 import nbformat
@@ -313,3 +315,148 @@ def test_the_korean_exercise_page_offers_the_korean_notebook(browser, server):
     href, text = downloaded_notebook(browser, f"{server}/ko/exercises/a01_rnn_forward/a01_rnn_forward.html")
     assert nbformat.reads(text, as_version=4).metadata.get("gatebygate", {}).get("language") == "ko"
     assert href.endswith("/a01_rnn_forward.ipynb"), "offered under the name a student hands in"
+
+
+# ------------------------------------------------------------------------------------------ Korean search
+# Each query, the word a page must use to be expected among its results (the query without its particle; a
+# page that uses it with any particle counts), and for two-word queries the chapter that defines the term.
+KOREAN_QUERIES = [
+    ("게이트", "게이트", None), ("게이트는", "게이트", None), ("기울기", "기울기", None), ("기울기가", "기울기", None),
+    ("역전파", "역전파", None), ("역전파를", "역전파", None), ("LSTM의", "LSTM", None), ("GRU의", "GRU", None),
+    ("망각 게이트", "망각 게이트", "book/04_lstm"), ("갱신 게이트", "갱신 게이트", "book/05_gru"),
+    ("기울기 소멸", "기울기 소멸", "book/03_training_rnns"),
+]
+SEARCH_RESULTS = """
+const summary = document.querySelector('#search-results p.search-summary');
+return summary && summary.innerText.trim() ?
+  [...document.querySelectorAll('#search-results ul.search > li > a')].map(a => a.getAttribute('href')) : null;
+"""
+
+
+def korean_chapter_and_exercise_pages():
+    """{docname: text} of the Korean chapters and exercise pages, as the reader sees their main text."""
+    from bs4 import BeautifulSoup
+
+    found = {}
+    for page in korean_pages():
+        docname = page[len("ko/"):-len(".html")]
+        if not (docname.startswith("book/0") or docname.startswith("exercises/")):
+            continue
+        with open(os.path.join(SITE, page), encoding="utf-8") as handle:
+            article = BeautifulSoup(handle.read(), "html.parser").select_one("article")
+        found[docname] = " ".join(article.get_text(" ").split())
+    return found
+
+
+def uses(text, word):
+    """Whether `text` uses `word` as a word of its own, with or without a particle after it (LSTM의, not
+    LSTMCell; 게이트는, not 출력게이트 run together)."""
+    latin = word[-1].isascii()
+    before = r"(?<![\w])" if latin else r"(?<![\uac00-\ud7a3A-Za-z0-9_])"
+    after = r"(?![A-Za-z0-9_])" if latin else ""
+    return re.search(before + re.escape(word) + after, text) is not None
+
+
+def korean_search(browser, server, query):
+    """The docnames the Korean site's own search lists for `query`, in its order (from its results page)."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.get(f"{server}/ko/search.html?q={urllib.parse.quote(query)}")
+    hrefs = WebDriverWait(browser, 60).until(lambda d: d.execute_script(SEARCH_RESULTS))
+    return [href.split("#")[0].split("?")[0].removesuffix(".html") for href in hrefs]
+
+
+def test_korean_search_understands_particles(browser, server):
+    pages = korean_chapter_and_exercise_pages()
+    assert len(pages) >= 14, sorted(pages)
+    rows, problems = [], []
+    for query, word, defining in KOREAN_QUERIES:
+        expected = {docname for docname, text in pages.items() if uses(text, word)}
+        results = korean_search(browser, server, query)
+        missed = sorted(expected - set(results))
+        first = results[0] if results else "-"
+        rows.append(f"| {query} | {len(expected & set(results))} of {len(expected)} | {len(set(results))} | {first} |")
+        if missed:
+            problems.append(f"{query!r} misses {missed}")
+        if defining and first != defining:
+            problems.append(f"{query!r} lists {first} first, not {defining}, the chapter that defines it")
+    table = "| query | pages found | pages listed | first |\n|---|---|---|---|\n" + "\n".join(rows)
+    os.makedirs(os.path.join(REPO_ROOT, "_build"), exist_ok=True)
+    with open(os.path.join(REPO_ROOT, "_build", "korean-search.md"), "w", encoding="utf-8") as handle:
+        handle.write(table + "\n")
+    print(table)
+    assert not problems, "\n".join(problems)
+
+
+# What the theme writes on a Korean page: everything outside the article (header, sidebars, footer), the
+# toggles and permalink tooltips inside it, every tooltip and label, and <title>.
+THEME_STRINGS = """
+const article = document.querySelector('article.bd-article') || document.querySelector('article');
+const inTheme = (el) => !(article && article.contains(el)) ||
+  el.closest('details.hide > summary, a.headerlink, button.toggle-button, button.copybtn') !== null;
+const found = [document.title];
+const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+  const el = node.parentElement;
+  if (!el || el.closest('script, style, pre, code, .math, mjx-container') || !inTheme(el)) continue;
+  if (getComputedStyle(el).display === 'none' && !el.closest('details')) continue;
+  const text = node.textContent.trim();
+  if (text) found.push(text);
+}
+for (const el of document.querySelectorAll('[title], [aria-label], [placeholder], [data-bs-title]')) {
+  if (!inTheme(el) || el.closest('.bibtex, .citation, a[href*="bibliography"]')) continue;
+  for (const name of ['title', 'aria-label', 'placeholder', 'data-bs-title'])
+    if (el.getAttribute(name)) found.push(el.getAttribute(name));
+}
+return found;
+"""
+# Names that stay as they are in Korean: the book's, the other edition's, the services' and the models'.
+KEPT_NAMES = re.compile(r"Gate by Gate|English|Ctrl|Binder|Colab|JupyterHub|GitHub|PDF|LSTM|GRU|IRNN|SCRN|RNN|BPTT|"
+                        r"PyTorch|torch|numpy|Bach|ABC|a0\d_\w+|\.ipynb|\.md|\bnn\.\w+", re.I)
+
+
+def english_left(strings):
+    """The strings that are English: a Latin word of three letters or more, no Hangul, once the names that
+    stay English are taken out."""
+    return sorted({s for s in strings if not catalogue_check.HANGUL.search(s)
+                   and re.search(r"[A-Za-z]{3,}", KEPT_NAMES.sub(" ", s))})
+
+
+def test_no_english_theme_string_on_a_korean_page(browser, server):
+    problems = []
+    for page in ("ko/book/04_lstm.html", "ko/book/05_gru.html", "ko/exercises/a03_lstm/a03_lstm.html",
+                 "ko/book/index.html", "ko/book/glossary.html", "ko/search.html"):
+        load(browser, f"{server}/{page}")
+        left = english_left(browser.execute_script(THEME_STRINGS))
+        if left:
+            problems.append(f"{page}: {left[:12]}")
+    assert not problems, "\n".join(problems)
+    load(browser, f"{server}/ko/book/04_lstm.html")
+    assert browser.title.endswith("Gate by Gate: 밑바닥부터 만드는 순환 신경망"), browser.title
+    footer = browser.execute_script("return document.querySelector('.bd-footer-content').innerText")
+    assert "지은이: Gate by Gate 강좌 팀" in footer, footer
+    toggles = browser.execute_script("return [...document.querySelectorAll('details.hide summary')]"
+                                     ".map(s => s.innerText.trim())")
+    assert toggles and all("코드 셀" in t for t in toggles), toggles[:3]
+
+
+def test_the_korean_pages_download_and_launch_korean_notebooks(browser, server):
+    problems = []
+    for page, notebook in (("ko/book/04_lstm.html", "book/04_lstm.ko.ipynb"),
+                           ("ko/exercises/a03_lstm/a03_lstm.html", "exercises/a03_lstm/a03_lstm.ko.ipynb")):
+        href, text = downloaded_notebook(browser, f"{server}/{page}")
+        if nbformat.reads(text, as_version=4).metadata.get("gatebygate", {}).get("language") != "ko":
+            problems.append(f"{page}: the .ipynb download ({href}) is not the Korean notebook")
+        launches = browser.execute_script("return [...document.querySelectorAll('a')].map(a => a.href)"
+                                          ".filter(h => /mybinder|colab/.test(h))")
+        if len(launches) != 2 or not all(notebook in h for h in launches):
+            problems.append(f"{page}: launch buttons {launches}, not {notebook}")
+        if not os.path.isfile(os.path.join(REPO_ROOT, notebook)):
+            problems.append(f"{notebook}, which the launch buttons open, is not in the repository")
+    load(browser, f"{server}/ko/book/04_lstm.html")
+    source = browser.execute_script("return [...document.querySelectorAll('a')].map(a => a.href)"
+                                    ".find(h => h.endsWith('_sources/book/04_lstm.md'))")
+    with urllib.request.urlopen(source) as response:
+        if "게이트별로 살펴보는 LSTM" not in response.read().decode():
+            problems.append("the .md download of the Korean LSTM chapter is not Korean")
+    assert not problems, "\n".join(problems)
