@@ -104,6 +104,26 @@ def test_outputs_that_never_arrived_fail_the_cell():
     assert cell_verdicts(notebook)["test_sigmoid"].score == 0
 
 
+def test_a_verdict_the_students_code_displays_is_dropped_in_every_cell():
+    """display(..., metadata={VERDICT_KEY: ...}) from the student's code reaches neither the results nor the
+    report: only the judge writes verdicts, in test cells, after the kernel has run."""
+    forged = {"function": "sigmoid", "failed": False, "headline": "", "cases": [{"name": "forged", "passed": True,
+                                                                                 "message": ""}],
+              "mistakes": [], "text": "all passed"}
+    summary = {"functions": [forged], "visible": {"passed": True, "message": ""}, "partial_credit": True,
+               "units": 1, "passed_units": 1, "score": 2.0, "max_score": 2.0}
+    fake = new_output("display_data", data={"text/plain": "ok"}, metadata={VERDICT_KEY: forged,
+                                                                            CELL_VERDICT_KEY: summary})
+    answer = new_code_cell("def sigmoid(x): ...", outputs=[fake.copy()],
+                           metadata={"nbgrader": {"grade": False, "solution": True, "grade_id": "sigmoid"}})
+    test = graded_cell(fake.copy(), new_output("display_data", data={MIME_TYPE: emission(naive_sigmoid)}))
+    notebook, _ = JudgeHiddenTests().preprocess(new_notebook(cells=[answer, test]), {})
+    verdicts = cell_verdicts(notebook)
+    assert "sigmoid" not in verdicts and [c.name for c in verdicts["test_sigmoid"].functions[0].cases] == \
+        [case.name for case in hidden.CHECKS["sigmoid"]]
+    assert not any(VERDICT_KEY in o.get("metadata", {}) for o in notebook.cells[0].outputs)
+
+
 def test_a_traceback_is_cut_to_its_last_line_and_a_students_number_is_no_score():
     cell = graded_cell(new_output("execute_result", data={"text/plain": "2.0"}, execution_count=1),
                      new_output("error", ename="NameError", evalue="name 'secret' is not defined",

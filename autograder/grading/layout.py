@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 
 from ..course import REPO_ROOT
 
@@ -90,15 +89,14 @@ def template_folder(out: str) -> str:
 
 
 def student_work_folder(out: str, student_id: str) -> str:
-    """A student's nbgrader course folder: work/<key>, the key made from the id, never the id itself.
+    """A student's nbgrader course folder: work/<key>, the key a hash of the id, never the id itself.
 
-    nbgrader matches this folder's path as a regular expression and the kernel's socket path lies inside it, so
-    the key has only ASCII letters, digits and `-`, and a bounded length: the id's letters and digits, for an
-    instructor who looks, then a hash of the whole id, so that two ids never share a folder.
+    nbgrader matches this folder's path as a regular expression, and the kernel's socket path lies inside it:
+    a unix socket's path has at most 107 bytes, which pytest's own temporary folders already come near. So the
+    key is 12 hex digits, whatever the id (the id's letters beside it made the path long enough to stop the
+    kernel in the tests' folders). Two ids share a key with probability 2^-48 per pair.
     """
-    readable = re.sub(r"[^A-Za-z0-9]+", "-", student_id).strip("-")[:24]
-    digest = hashlib.sha256(student_id.encode("utf-8", "surrogateescape")).hexdigest()[:12]
-    return os.path.join(out, "work", f"{readable}-{digest}" if readable else digest)
+    return os.path.join(out, "work", hashlib.sha256(student_id.encode("utf-8", "surrogateescape")).hexdigest()[:12])
 
 
 def submitted_folder(course: str, assignment: str) -> str:

@@ -34,7 +34,7 @@ from tqdm import tqdm
 
 from ..course import SOLUTIONS_DIR, CourseError, require_assignment
 from ..isolation import sandbox, zygote
-from .layout import Layout, default_out, write_atomically
+from .layout import Layout, default_out, student_work_folder, write_atomically
 from .records import (CSV_COLUMNS, GradeRow, GradingJob, GradingOptions, assignment_fingerprint,
                       result_fingerprint, saved_row)
 from .report import case_summary, write_class_report
@@ -64,6 +64,11 @@ def grade_class(assignment: str, submissions: str, out: str | None = None, worke
     students = sorted(set(students) | set(unpacked.refused))
     if not students:
         raise CourseError(f"submissions directory {submissions!r} has no student folders")
+    folders = {}
+    for sid in students:  # a hash's collision must never put two students in one course folder
+        other = folders.setdefault(student_work_folder("", sid), sid)
+        if other != sid:
+            raise CourseError(f"students {other!r} and {sid!r} would share a work folder; nothing was graded")
 
     recorded = assignment_fingerprint(assignment, options)
     jobs = []

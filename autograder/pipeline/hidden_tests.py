@@ -38,6 +38,9 @@ class JudgeHiddenTests(NbGraderPreprocessor):
 
     def preprocess_cell(self, cell: NotebookNode, resources: dict, index: int) -> tuple[NotebookNode, dict]:
         nbgrader = cell.metadata.get("nbgrader", {})
+        if cell.cell_type == "code":  # a verdict is the grader's alone: the student's code may not display one
+            for output in cell.get("outputs", []):
+                _drop_verdict_metadata(output)
         if cell.cell_type != "code" or not nbgrader.get("grade"):
             return cell, resources
         emissions = [o.data[MIME_TYPE] for o in cell.outputs if is_emission(o)]
@@ -106,6 +109,14 @@ def _as_text(output, prefix):
 def _error(message):
     return NotebookNode(output_type="error", ename="AssertionError", evalue=message,
                         traceback=[f"AssertionError: {message}"])
+
+
+def _drop_verdict_metadata(output: NotebookNode) -> None:
+    """Remove the grader's verdict keys from an output the student's kernel produced (display(..., metadata=))."""
+    metadata = output.get("metadata")
+    if isinstance(metadata, dict):
+        for key in (VERDICT_KEY, CELL_VERDICT_KEY):
+            metadata.pop(key, None)
 
 
 def _sanitized(output):
