@@ -1,8 +1,15 @@
 """Hidden cases for a01_rnn_forward: activations, one RNN step, the sequence forward, the output layer."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from ..judge.checking import FLOAT32_TOL, Case, check_function, random_normal as rn
 from ..reference import activations, rnn
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 f32 = dict(dtype="float32")
 
@@ -106,7 +113,7 @@ OUTPUT_NAMES = {"rnn_step": "h_next", "rnn_forward": "h", "rnn_output": "y", "ma
 PARTIAL_CREDIT = True
 
 
-def check(function_name, student_fn):
+def check(function_name: str, student_fn: Callable) -> None:
     """Run the hidden cases of one graded function against the student's implementation."""
     check_function(function_name, student_fn, REFERENCES[function_name], CHECKS[function_name],
                           OUTPUT_NAMES.get(function_name, "result"))

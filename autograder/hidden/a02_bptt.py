@@ -12,12 +12,19 @@ touch its inputs and must survive all-zero gradients.
 Cases and probes use nothing of the autograder package but autograder.checking (the grader pickles them by
 value for a kernel that has no autograder package).
 """
+from __future__ import annotations
+
 import copy
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..judge.checking import FLOAT32_TOL, Case, closure_probe, check_function, random_normal as rn
 from ..reference import bptt
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
 
 # Gradients from torch.autograd must agree to 1e-8 relative error (float64 everywhere).
 TORCH_TOL = dict(rtol=1e-8, atol=1e-10)
@@ -183,7 +190,8 @@ def _leaf(array):
     return torch.tensor(np.asarray(array, dtype=np.float64), requires_grad=True)
 
 
-def torch_rnn_step_backward(dh_next, cache):
+def torch_rnn_step_backward(dh_next: np.ndarray, cache: dict[str, np.ndarray | str]
+                            ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """rnn_step_backward computed by torch.autograd through torch.nn.RNNCell."""
     import torch
 
@@ -193,7 +201,8 @@ def torch_rnn_step_backward(dh_next, cache):
     return tuple(t.grad.numpy() for t in (x_t, h_prev, w["weight_ih"], w["weight_hh"], w["bias_ih"]))
 
 
-def torch_rnn_backward(dh, cache):
+def torch_rnn_backward(dh: np.ndarray, cache: list[dict[str, np.ndarray | str]]
+                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """rnn_backward computed by torch.autograd through torch.nn.RNN (batch_first)."""
     import torch
 
@@ -205,7 +214,9 @@ def torch_rnn_backward(dh, cache):
     return x.grad.numpy(), h0.grad[0].numpy(), *(w[k].grad.numpy() for k in ("weight_ih", "weight_hh", "bias_ih"))
 
 
-def torch_gradient_norm_at_first_step(x, h0, W_xh, W_hh, b_h, dh_T, nonlinearity="tanh"):
+def torch_gradient_norm_at_first_step(x: np.ndarray, h0: np.ndarray, W_xh: np.ndarray, W_hh: np.ndarray,
+                                      b_h: np.ndarray, dh_T: np.ndarray, nonlinearity: str = "tanh"
+                                      ) -> np.ndarray:
     """||dL/dh_1|| per sequence, with L = sum(dh_T * h_T), from torch.autograd (h_1 made a leaf)."""
     import torch
 
@@ -225,11 +236,11 @@ class AutogradTwin:
     """A reference with a second opinion: calling it runs the numpy reference; the cases named
     "torch.autograd: ..." call its torch_fn instead, so that their expected outputs come from torch."""
 
-    def __init__(self, numpy_fn, torch_fn):
+    def __init__(self, numpy_fn: Callable, torch_fn: Callable) -> None:
         self.numpy_fn, self.torch_fn = numpy_fn, torch_fn
         self.__name__ = numpy_fn.__name__
 
-    def __call__(self, *args, **kwargs):
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self.numpy_fn(*args, **kwargs)
 
 
@@ -357,7 +368,7 @@ OUTPUT_NAMES = {
 PARTIAL_CREDIT = True
 
 
-def check(function_name, student_fn):
+def check(function_name: str, student_fn: Callable) -> None:
     """Run the hidden cases of one graded function against the student's implementation."""
     check_function(function_name, student_fn, REFERENCES[function_name], CHECKS[function_name],
                    OUTPUT_NAMES.get(function_name, "result"))

@@ -5,13 +5,19 @@ Besides the comparisons with the reference, some cases compare with torch direct
 torch.nn.LSTM, torch.autograd, and a numerical gradient. Their probes (see "probes" below) return differences
 and relative errors, which are judged like any other output, against the reference's, outside the kernel.
 """
+from __future__ import annotations
+
 import copy
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 
 from ..judge.checking import FLOAT32_TOL, Case, check_function, random_normal as rn
 from ..reference import activations, lstm
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 f32 = dict(dtype="float32")
 GATES = ("f", "i", "c", "o")
@@ -462,7 +468,7 @@ OUTPUT_NAMES = {
 PARTIAL_CREDIT = True
 
 
-def check(function_name, student_fn):
+def check(function_name: str, student_fn: Callable) -> None:
     """Run the hidden cases of one graded function against the student's implementation."""
     check_function(function_name, student_fn, REFERENCES[function_name], CHECKS[function_name],
                    OUTPUT_NAMES.get(function_name, "result"))

@@ -16,8 +16,11 @@ cell that ignores the argument or mixes the two placements fails.
 Cases and probes use nothing of the autograder package but autograder.judge.checking: the grader pickles them by
 value for a kernel that has no autograder package, and no expected output is stored in them.
 """
+from __future__ import annotations
+
 import copy
 from collections import OrderedDict
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -25,6 +28,9 @@ from ..judge.checking import FLOAT32_TOL, Case, ReferenceWithTwins, check_functi
 from ..judge.checking import call_probe as _call
 from ..judge.checking import random_normal as rn
 from ..reference import gru
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 PARAM_NAMES = ("W_z", "U_z", "b_z", "W_r", "U_r", "b_r", "W_n", "b_in", "U_n", "b_hn")
 # float64 against torch: any correct order of operations agrees to ~1e-15.
@@ -123,7 +129,8 @@ def _torch_module(params, cell):
     return module
 
 
-def torch_gru_step(x_t, h_prev, params, reset="after"):
+def torch_gru_step(x_t: np.ndarray, h_prev: np.ndarray, params: dict[str, np.ndarray],
+                   reset: str = "after") -> np.ndarray:
     """gru_step computed by torch.nn.GRUCell (torch's convention only)."""
     import torch
 
@@ -132,7 +139,7 @@ def torch_gru_step(x_t, h_prev, params, reset="after"):
         return _torch_module(params, cell=True)(torch.from_numpy(x_t), torch.from_numpy(h_prev)).numpy()
 
 
-def torch_gru_forward(x, h0, params, reset="after"):
+def torch_gru_forward(x: np.ndarray, h0: np.ndarray, params: dict[str, np.ndarray], reset: str = "after") -> np.ndarray:
     """gru_forward computed by torch.nn.GRU (batch_first)."""
     import torch
 
@@ -141,7 +148,7 @@ def torch_gru_forward(x, h0, params, reset="after"):
         return _torch_module(params, cell=False)(torch.from_numpy(x), torch.from_numpy(h0)[None])[0].numpy()
 
 
-def torch_simplified_gru_step(x_t, h_prev, params):
+def torch_simplified_gru_step(x_t: np.ndarray, h_prev: np.ndarray, params: dict[str, np.ndarray]) -> np.ndarray:
     """The simplified GRU as nn.GRUCell with its reset gate pinned open: W_r = U_r = 0 and b_r = 40, so that
     r = sigmoid(40) = 1 exactly in float64."""
     H, D = params["W_n"].shape
@@ -149,7 +156,8 @@ def torch_simplified_gru_step(x_t, h_prev, params):
     return torch_gru_step(x_t, h_prev, pinned)
 
 
-def torch_gru_step_backward(dh_next, cache):
+def torch_gru_step_backward(dh_next: np.ndarray, cache: dict[str, np.ndarray | dict[str, np.ndarray]]
+                            ) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
     """gru_step_backward by torch.autograd through nn.GRUCell holding the cache's parameters."""
     import torch
 
@@ -166,7 +174,8 @@ def torch_gru_step_backward(dh_next, cache):
         "W_n": g_ih[n], "b_in": gb_ih[n], "U_n": g_hh[n], "b_hn": gb_hh[n]}
 
 
-def central_differences_backward(dh_next, cache, eps=1e-6):
+def central_differences_backward(dh_next: np.ndarray, cache: dict[str, np.ndarray | dict[str, np.ndarray]],
+                                 eps: float = 1e-6) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
     """gru_step_backward estimated by central differences of L = sum(dh_next * gru_step(x, h, params))."""
     x, h = cache["x_t"].copy(), cache["h_prev"].copy()
     params = {k: np.array(cache["params"][k], dtype=np.float64) for k in PARAM_NAMES}
@@ -304,7 +313,7 @@ OUTPUT_NAMES = {"update_gate": "z", "reset_gate": "r", "candidate": "n", "gru_st
 PARTIAL_CREDIT = True
 
 
-def check(function_name, student_fn):
+def check(function_name: str, student_fn: Callable) -> None:
     """Run the hidden cases of one graded function against the student's implementation."""
     check_function(function_name, student_fn, REFERENCES[function_name], CHECKS[function_name],
                    OUTPUT_NAMES.get(function_name, "result"))

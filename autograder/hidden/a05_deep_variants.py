@@ -14,6 +14,9 @@ statistics of W_xh reduced to yes/no at a fixed seed (deterministic; the toleran
 Cases and probes use nothing of the autograder package but autograder.judge.checking: the grader pickles them by
 value for a kernel that has no autograder package, and no expected output is stored in them.
 """
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -21,6 +24,11 @@ from ..judge.checking import FLOAT32_TOL, Case, ReferenceWithTwins, check_functi
 from ..judge.checking import call_probe as _call
 from ..judge.checking import random_normal as rn
 from ..reference import deep
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from ..reference.deep import Layer
 
 # float64 against torch: any correct order of operations agrees to ~1e-15.
 TORCH_TOL = dict(rtol=1e-8, atol=1e-10)
@@ -160,22 +168,27 @@ def _run_torch(module, x, h0):
     return out.numpy(), h_n.numpy()
 
 
-def torch_stacked_rnn_forward(x, h0, params, nonlinearity="tanh"):
+def torch_stacked_rnn_forward(x: np.ndarray, h0: np.ndarray, params: list[Layer],
+                              nonlinearity: str = "tanh") -> tuple[np.ndarray, np.ndarray]:
     """stacked_rnn_forward computed by torch.nn.RNN(num_layers=L)."""
     return _run_torch(_torch_rnn(params, nonlinearity, False), x, h0)
 
 
-def torch_bidirectional_rnn_forward(x, h0, params_fwd, params_bwd, nonlinearity="tanh"):
+def torch_bidirectional_rnn_forward(x: np.ndarray, h0: np.ndarray, params_fwd: Layer, params_bwd: Layer,
+                                    nonlinearity: str = "tanh") -> tuple[np.ndarray, np.ndarray]:
     """bidirectional_rnn_forward computed by torch.nn.RNN(bidirectional=True)."""
     return _run_torch(_torch_rnn([(params_fwd, params_bwd)], nonlinearity, True), x, h0)
 
 
-def torch_deep_bidirectional_rnn_forward(x, h0, params, nonlinearity="tanh"):
+def torch_deep_bidirectional_rnn_forward(x: np.ndarray, h0: np.ndarray, params: list[tuple[Layer, Layer]],
+                                         nonlinearity: str = "tanh") -> tuple[np.ndarray, np.ndarray]:
     """deep_bidirectional_rnn_forward computed by torch.nn.RNN(num_layers=L, bidirectional=True)."""
     return _run_torch(_torch_rnn(params, nonlinearity, True), x, h0)
 
 
-def torch_stacked_rnn_forward_dropout(x, h0, params, masks, p, nonlinearity="tanh"):
+def torch_stacked_rnn_forward_dropout(x: np.ndarray, h0: np.ndarray, params: list[Layer],
+                                      masks: list[np.ndarray], p: float,
+                                      nonlinearity: str = "tanh") -> tuple[np.ndarray, np.ndarray]:
     """One-layer torch.nn.RNNs in a chain, each layer's output times masks[l] / (1 - p) before the next reads it."""
     layer_input, finals = x, []
     for l, layer in enumerate(params):
@@ -303,7 +316,7 @@ OUTPUT_NAMES = {"stacked_rnn_forward": "(out, h_n)", "bidirectional_rnn_forward"
 PARTIAL_CREDIT = True
 
 
-def check(function_name, student_fn):
+def check(function_name: str, student_fn: Callable) -> None:
     """Run the hidden cases of one graded function against the student's implementation."""
     check_function(function_name, student_fn, REFERENCES[function_name], CHECKS[function_name],
                    OUTPUT_NAMES.get(function_name, "result"))

@@ -7,13 +7,19 @@ cross-entropy, an nn.LSTM language model trained one step), check that the input
 arrays come back as numpy arrays of the right dtype, and how the random generator was used. They return
 numbers, which the grader compares, outside the kernel, with what the same probe returns for the reference.
 """
+from __future__ import annotations
+
 import copy
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 
 from ..judge.checking import FLOAT32_TOL, Case, check_function, random_normal as rn
 from ..reference import char_lm
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 f32 = dict(dtype="float32")
 LSTM_NAMES = ("W_f", "b_f", "W_i", "b_i", "W_c", "b_c", "W_o", "b_o")
@@ -216,7 +222,7 @@ def _two_chunks(seed, N, V, E, H):
     return Case("two chunks: the state of the first carried into the second", run=run)
 
 
-def char_lm_stream(ids, B, T):
+def char_lm_stream(ids: np.ndarray, B: int, T: int) -> list[tuple[np.ndarray, np.ndarray]]:
     """The chunks of a stream (the same rule the students implement), for building the hidden inputs."""
     n = (len(ids) - 1) // B
     x, y = ids[:n * B].reshape(B, n), ids[1:n * B + 1].reshape(B, n)
@@ -428,7 +434,7 @@ OUTPUT_NAMES = {
 PARTIAL_CREDIT = True
 
 
-def check(function_name, student_fn):
+def check(function_name: str, student_fn: Callable) -> None:
     """Run the hidden cases of one graded function against the student's implementation."""
     check_function(function_name, student_fn, REFERENCES[function_name], CHECKS[function_name],
                    OUTPUT_NAMES.get(function_name, "result"))

@@ -22,7 +22,7 @@ from jupyter_core.utils import ensure_async
 
 
 class PromptKernelClient(AsyncKernelClient):
-    async def wait_for_ready(self, timeout=None):
+    async def wait_for_ready(self, timeout: float | None = None) -> None:
         deadline = time.monotonic() + (timeout if timeout is not None else float("inf"))
         while True:
             self.kernel_info()

@@ -1,8 +1,10 @@
 """Numerically stable activations shared by every cell."""
+from __future__ import annotations
+
 import numpy as np
 
 
-def sigmoid(x):
+def sigmoid(x: np.ndarray) -> np.ndarray:
     """Logistic sigmoid 1 / (1 + exp(-x)), element-wise, without overflow.
 
     Args:
@@ -18,7 +20,7 @@ def sigmoid(x):
     return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
-def tanh(x):
+def tanh(x: np.ndarray) -> np.ndarray:
     """Hyperbolic tangent through the identity tanh(x) = 2 sigmoid(2x) - 1.
 
     Args:
@@ -29,12 +31,12 @@ def tanh(x):
     return 2.0 * sigmoid(2.0 * np.asarray(x)) - 1.0
 
 
-def relu(x):
+def relu(x: np.ndarray) -> np.ndarray:
     """max(x, 0) element-wise; shape preserved."""
     return np.maximum(x, 0)
 
 
-def softmax(logits):
+def softmax(logits: np.ndarray) -> np.ndarray:
     """Softmax over the last axis, stable for large logits.
 
     Args:

@@ -9,12 +9,20 @@ its backward pass needs. They are given to the students (a read-only cell of the
 functions are rnn_step_backward, rnn_backward, numerical_gradient, relative_error, clip_by_global_norm and
 gradient_norm_at_first_step.
 """
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from .activations import NONLINEARITIES
 
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
-def rnn_step_forward(x_t, h_prev, W_xh, W_hh, b_h, nonlinearity="tanh"):
+
+def rnn_step_forward(x_t: np.ndarray, h_prev: np.ndarray, W_xh: np.ndarray, W_hh: np.ndarray, b_h: np.ndarray,
+                     nonlinearity: str = "tanh") -> tuple[np.ndarray, dict[str, np.ndarray | str]]:
     """One time step, h_next = phi(a) with a = W_xh x_t + W_hh h_prev + b_h, keeping what backward needs.
 
     Args:
@@ -39,7 +47,8 @@ def rnn_step_forward(x_t, h_prev, W_xh, W_hh, b_h, nonlinearity="tanh"):
     return h_next, cache
 
 
-def rnn_forward(x, h0, W_xh, W_hh, b_h, nonlinearity="tanh"):
+def rnn_forward(x: np.ndarray, h0: np.ndarray, W_xh: np.ndarray, W_hh: np.ndarray, b_h: np.ndarray,
+                nonlinearity: str = "tanh") -> tuple[np.ndarray, list[dict[str, np.ndarray | str]]]:
     """rnn_step_forward over a whole batch of sequences, with the same weights at every step.
 
     Args:
@@ -61,7 +70,7 @@ def rnn_forward(x, h0, W_xh, W_hh, b_h, nonlinearity="tanh"):
     return h, cache
 
 
-def activation_derivative(cache):
+def activation_derivative(cache: dict[str, np.ndarray | str]) -> np.ndarray:
     """phi'(a) from a step cache, (N, H): 1 - h_next**2 for tanh (computed from the output, not from a),
     and 1 where a > 0, else 0, for ReLU."""
     if cache["nonlinearity"] == "tanh":
@@ -71,7 +80,8 @@ def activation_derivative(cache):
     raise ValueError(f"unknown nonlinearity {cache['nonlinearity']!r}")
 
 
-def rnn_step_backward(dh_next, cache):
+def rnn_step_backward(dh_next: np.ndarray, cache: dict[str, np.ndarray | str]
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Backward pass of one step: the gradients of a scalar loss L given dL/dh_next.
 
     With da = dh_next * phi'(a) (element-wise), the step h_next = phi(x_t W_xh^T + h_prev W_hh^T + b_h) gives
@@ -96,7 +106,8 @@ def rnn_step_backward(dh_next, cache):
     return dx_t, dh_prev, dW_xh, dW_hh, db_h
 
 
-def rnn_backward(dh, cache):
+def rnn_backward(dh: np.ndarray, cache: list[dict[str, np.ndarray | str]]
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Backpropagation through time over a whole sequence.
 
     The gradient reaching h_t is the upstream dh[:, t] (from a loss at step t) plus the gradient carried back
@@ -127,7 +138,8 @@ def rnn_backward(dh, cache):
     return dx, dh_carried, dW_xh, dW_hh, db_h
 
 
-def numerical_gradient(f, x, eps=1e-6):
+def numerical_gradient(f: Callable[[np.ndarray], float | np.ndarray], x: np.ndarray,
+                       eps: float = 1e-6) -> np.ndarray:
     """Centred-difference gradient of a scalar function: (f(x + eps e_i) - f(x - eps e_i)) / (2 eps) per entry.
 
     The error of the centred difference is O(eps^2) (the forward difference's is O(eps)). x is changed in place
@@ -155,7 +167,7 @@ def numerical_gradient(f, x, eps=1e-6):
     return grad
 
 
-def relative_error(a, b):
+def relative_error(a: np.ndarray | float, b: np.ndarray | float) -> float:
     """||a - b|| / (||a|| + ||b||), Euclidean norms over all entries; 0.0 when a and b are both zero.
 
     Scale-free (multiplying both by 1e-9 leaves it unchanged), symmetric, and between 0 and 1.
@@ -173,7 +185,7 @@ def relative_error(a, b):
     return float(np.linalg.norm(a - b) / scale)
 
 
-def clip_by_global_norm(grads, max_norm):
+def clip_by_global_norm(grads: list[np.ndarray], max_norm: float) -> tuple[list[np.ndarray], float]:
     """Rescale a list of gradients together so that their global norm is at most max_norm.
 
     total_norm = sqrt(sum over every array g of sum(g**2)). If total_norm > max_norm, every array is multiplied
@@ -194,7 +206,8 @@ def clip_by_global_norm(grads, max_norm):
     return [g.copy() for g in grads], total_norm
 
 
-def gradient_norm_at_first_step(x, h0, W_xh, W_hh, b_h, dh_T, nonlinearity="tanh"):
+def gradient_norm_at_first_step(x: np.ndarray, h0: np.ndarray, W_xh: np.ndarray, W_hh: np.ndarray,
+                                b_h: np.ndarray, dh_T: np.ndarray, nonlinearity: str = "tanh") -> np.ndarray:
     """How much gradient from a loss at the last step reaches the first hidden state.
 
     The loss is L = sum_n dh_T[n] . h_T[n], so dL/dh_T = dh_T. Backpropagating through steps T, ..., 2 gives

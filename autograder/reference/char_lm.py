@@ -9,6 +9,8 @@ Conventions, as in the rest of the course:
     * floats keep the dtype they come in (float32 in, float32 out); ids come back int64;
     * no function modifies its inputs.
 """
+from __future__ import annotations
+
 import numpy as np
 
 from .bptt import clip_by_global_norm
@@ -17,7 +19,7 @@ from .lstm import PARAM_NAMES as LSTM_PARAM_NAMES, lstm_step_backward, lstm_step
 LM_PARAM_NAMES = ("W_emb",) + LSTM_PARAM_NAMES + ("W_hy", "b_y")
 
 
-def embedding_forward(ids, W_emb):
+def embedding_forward(ids: np.ndarray, W_emb: np.ndarray) -> np.ndarray:
     """Look up the rows of an embedding matrix.
 
     Args:
@@ -29,7 +31,7 @@ def embedding_forward(ids, W_emb):
     return W_emb[np.asarray(ids)]
 
 
-def embedding_backward(d_embedded, ids, vocab_size):
+def embedding_backward(d_embedded: np.ndarray, ids: np.ndarray, vocab_size: int) -> np.ndarray:
     """Gradient of the loss with respect to the embedding matrix.
 
     Every position adds its upstream gradient to the row of its character, so a character that occurs k
@@ -48,7 +50,7 @@ def embedding_backward(d_embedded, ids, vocab_size):
     return dW
 
 
-def temporal_softmax_loss(logits, targets, mask):
+def temporal_softmax_loss(logits: np.ndarray, targets: np.ndarray, mask: np.ndarray) -> tuple[float, np.ndarray]:
     """Masked softmax cross-entropy over a batch of sequences, and its gradient.
 
         loss = (1 / M) sum_{n,t} mask[n,t] * -log softmax(logits[n,t])[targets[n,t]],   M = sum_{n,t} mask[n,t]
@@ -82,7 +84,7 @@ def temporal_softmax_loss(logits, targets, mask):
     return loss, dlogits
 
 
-def stream_batches(ids, batch_size, steps):
+def stream_batches(ids: np.ndarray, batch_size: int, steps: int) -> list[tuple[np.ndarray, np.ndarray]]:
     """Cut one long stream of ids into batch_size parallel streams, in chunks for truncated BPTT.
 
     With L = len(ids) and n = (L - 1) // batch_size, row b of the inputs is the b-th consecutive piece
@@ -105,7 +107,8 @@ def stream_batches(ids, batch_size, steps):
     return [(x[:, s:s + steps].copy(), y[:, s:s + steps].copy()) for s in range(0, n, steps)]
 
 
-def lm_forward_backward(params, x_ids, y_ids, mask, h0, c0):
+def lm_forward_backward(params: dict[str, np.ndarray], x_ids: np.ndarray, y_ids: np.ndarray, mask: np.ndarray,
+                        h0: np.ndarray, c0: np.ndarray) -> tuple[float, dict[str, np.ndarray], np.ndarray, np.ndarray]:
     """Loss and gradients of the embedding-LSTM-read-out model on one chunk (teacher forcing).
 
     Args:
@@ -143,7 +146,9 @@ def lm_forward_backward(params, x_ids, y_ids, mask, h0, c0):
     return loss, {k: grads[k] for k in LM_PARAM_NAMES}, h, c
 
 
-def lm_train_step(params, x_ids, y_ids, mask, h0, c0, lr, max_norm):
+def lm_train_step(params: dict[str, np.ndarray], x_ids: np.ndarray, y_ids: np.ndarray, mask: np.ndarray, h0: np.ndarray,
+                  c0: np.ndarray, lr: float, max_norm: float
+                  ) -> tuple[dict[str, np.ndarray], float, float, np.ndarray, np.ndarray]:
     """One step of truncated-BPTT training with plain gradient descent and clipping by the global norm.
 
     Runs lm_forward_backward on the chunk, clips all gradients together to a global norm of at most
@@ -168,7 +173,7 @@ def lm_train_step(params, x_ids, y_ids, mask, h0, c0, lr, max_norm):
     return new_params, loss, norm, h_T, c_T
 
 
-def softmax_with_temperature(logits, temperature):
+def softmax_with_temperature(logits: np.ndarray, temperature: float) -> np.ndarray:
     """The distribution softmax(logits / temperature) over the last axis, stable for large logits.
 
     temperature > 0; as temperature -> 0 it tends to a one-hot at the argmax (the first one on a tie,
@@ -190,7 +195,7 @@ def softmax_with_temperature(logits, temperature):
     return e / e.sum(axis=-1, keepdims=True)
 
 
-def sample_next(logits, temperature, rng):
+def sample_next(logits: np.ndarray, temperature: float, rng: np.random.Generator) -> np.ndarray:
     """Draw the next character of each row from softmax(logits / temperature).
 
     The draws are made with `rng` (a numpy Generator), one call per row in row order:

@@ -13,13 +13,21 @@ Conventions, as in rnn.py (batch-first x (N, T, D); W_xh (H, D), W_hh (H, H); on
 
 Nothing here caches for a backward pass: a05 is forward only (gradients come from torch.autograd in the book).
 """
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from .activations import sigmoid
 from .rnn import rnn_forward
 
+if TYPE_CHECKING:
+    Layer = tuple[np.ndarray, np.ndarray, np.ndarray]  # (W_xh, W_hh, b_h) of one layer, one direction
 
-def stacked_rnn_forward(x, h0, params, nonlinearity="tanh"):
+
+def stacked_rnn_forward(x: np.ndarray, h0: np.ndarray, params: list[Layer],
+                        nonlinearity: str = "tanh") -> tuple[np.ndarray, np.ndarray]:
     """A stack of L vanilla RNN layers: layer l's hidden sequence is layer l+1's input sequence.
 
     Args:
@@ -35,7 +43,8 @@ def stacked_rnn_forward(x, h0, params, nonlinearity="tanh"):
     return _stack(x, h0, params, nonlinearity)
 
 
-def bidirectional_rnn_forward(x, h0, params_fwd, params_bwd, nonlinearity="tanh"):
+def bidirectional_rnn_forward(x: np.ndarray, h0: np.ndarray, params_fwd: Layer, params_bwd: Layer,
+                              nonlinearity: str = "tanh") -> tuple[np.ndarray, np.ndarray]:
     """One bidirectional layer: a forward RNN reads x_1..x_T, a backward RNN (own weights) reads x_T..x_1.
 
     Args:
@@ -55,7 +64,8 @@ def bidirectional_rnn_forward(x, h0, params_fwd, params_bwd, nonlinearity="tanh"
     return out, np.stack([forward[:, -1], backward[:, 0]])
 
 
-def deep_bidirectional_rnn_forward(x, h0, params, nonlinearity="tanh"):
+def deep_bidirectional_rnn_forward(x: np.ndarray, h0: np.ndarray, params: list[tuple[Layer, Layer]],
+                                   nonlinearity: str = "tanh") -> tuple[np.ndarray, np.ndarray]:
     """L bidirectional layers, equal to torch.nn.RNN(num_layers=L, bidirectional=True, batch_first=True).
 
     Args:
@@ -71,7 +81,7 @@ def deep_bidirectional_rnn_forward(x, h0, params, nonlinearity="tanh"):
     return _stack(x, h0, params, nonlinearity, bidirectional=True)
 
 
-def dropout_between_layers(h, mask, p):
+def dropout_between_layers(h: np.ndarray, mask: np.ndarray, p: float) -> np.ndarray:
     """Inverted dropout of a layer's output sequence, with one mask for the whole sequence.
 
     Args:
@@ -86,7 +96,8 @@ def dropout_between_layers(h, mask, p):
     return h * mask[:, None, :] / (1.0 - p)
 
 
-def stacked_rnn_forward_dropout(x, h0, params, masks, p, nonlinearity="tanh"):
+def stacked_rnn_forward_dropout(x: np.ndarray, h0: np.ndarray, params: list[Layer], masks: list[np.ndarray],
+                                p: float, nonlinearity: str = "tanh") -> tuple[np.ndarray, np.ndarray]:
     """stacked_rnn_forward in training mode: dropout on the connections between layers only.
 
     Args:
@@ -101,7 +112,7 @@ def stacked_rnn_forward_dropout(x, h0, params, masks, p, nonlinearity="tanh"):
     return _stack(x, h0, params, nonlinearity, masks=masks, p=p)
 
 
-def irnn_init(D, H, seed=0, std=0.001):
+def irnn_init(D: int, H: int, seed: int = 0, std: float = 0.001) -> Layer:
     """Parameters of an IRNN (Le, Jaitly & Hinton 2015): a ReLU RNN started as the identity map.
 
     Args:
@@ -117,7 +128,8 @@ def irnn_init(D, H, seed=0, std=0.001):
     return W_xh, np.eye(H), np.zeros(H)
 
 
-def scrn_step(x_t, s_prev, h_prev, params, alpha):
+def scrn_step(x_t: np.ndarray, s_prev: np.ndarray, h_prev: np.ndarray, params: dict[str, np.ndarray],
+              alpha: float) -> tuple[np.ndarray, np.ndarray]:
     """One step of the structurally constrained recurrent network (SCRN, Mikolov et al. 2014).
 
         s_t = (1 - alpha) B x_t + alpha s_{t-1}          slow context state, a leaky average of B x

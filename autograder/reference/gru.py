@@ -18,15 +18,24 @@ Conventions (the same as torch.nn.GRU, cuDNN and Keras' default):
       These are different functions of the same weights.
     * batch-first, and a batch of row vectors is multiplied by the transpose: x_t @ W_z.T.
 """
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from .activations import sigmoid, tanh
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    import torch
 
 PARAM_NAMES = ("W_z", "U_z", "b_z", "W_r", "U_r", "b_r", "W_n", "b_in", "U_n", "b_hn")
 RESET_CONVENTIONS = ("after", "before")
 
 
-def update_gate(x_t, h_prev, params):
+def update_gate(x_t: np.ndarray, h_prev: np.ndarray, params: dict[str, np.ndarray]) -> np.ndarray:
     """Update gate z_t = sigmoid(W_z x_t + U_z h_{t-1} + b_z): the fraction of the old state carried forward.
 
     Args:
@@ -39,7 +48,7 @@ def update_gate(x_t, h_prev, params):
     return sigmoid(x_t @ params["W_z"].T + h_prev @ params["U_z"].T + params["b_z"])
 
 
-def reset_gate(x_t, h_prev, params):
+def reset_gate(x_t: np.ndarray, h_prev: np.ndarray, params: dict[str, np.ndarray]) -> np.ndarray:
     """Reset gate r_t = sigmoid(W_r x_t + U_r h_{t-1} + b_r): how much of the old state the candidate may see.
 
     Args:
@@ -50,7 +59,8 @@ def reset_gate(x_t, h_prev, params):
     return sigmoid(x_t @ params["W_r"].T + h_prev @ params["U_r"].T + params["b_r"])
 
 
-def candidate(x_t, h_prev, r, params, reset="after"):
+def candidate(x_t: np.ndarray, h_prev: np.ndarray, r: np.ndarray, params: dict[str, np.ndarray],
+              reset: str = "after") -> np.ndarray:
     """Candidate ("current memory content") n_t, in either placement of the reset gate.
 
     reset="after":  n_t = tanh(W_n x_t + b_in + r_t * (U_n h_{t-1} + b_hn))   (torch.nn.GRU, cuDNN, Keras)
@@ -71,7 +81,7 @@ def candidate(x_t, h_prev, r, params, reset="after"):
     raise ValueError(f"reset must be 'after' or 'before', got {reset!r}")
 
 
-def gru_step(x_t, h_prev, params, reset="after"):
+def gru_step(x_t: np.ndarray, h_prev: np.ndarray, params: dict[str, np.ndarray], reset: str = "after") -> np.ndarray:
     """One GRU step: h_t = (1 - z_t) * n_t + z_t * h_{t-1}.
 
     Args:
@@ -86,7 +96,7 @@ def gru_step(x_t, h_prev, params, reset="after"):
     return (1.0 - z) * n + z * h_prev
 
 
-def gru_forward(x, h0, params, reset="after"):
+def gru_forward(x: np.ndarray, h0: np.ndarray, params: dict[str, np.ndarray], reset: str = "after") -> np.ndarray:
     """Run gru_step over a batch of sequences with the same parameters at every step.
 
     Args:
@@ -103,7 +113,7 @@ def gru_forward(x, h0, params, reset="after"):
     return h
 
 
-def simplified_gru_step(x_t, h_prev, params):
+def simplified_gru_step(x_t: np.ndarray, h_prev: np.ndarray, params: dict[str, np.ndarray]) -> np.ndarray:
     """The GRU with an update gate only: the full cell with the reset gate fixed at r_t = 1.
 
         z_t = sigmoid(W_z x_t + U_z h_{t-1} + b_z)
@@ -121,7 +131,7 @@ def simplified_gru_step(x_t, h_prev, params):
     return (1.0 - z) * n + z * h_prev
 
 
-def params_from_torch(state_dict):
+def params_from_torch(state_dict: Mapping[str, torch.Tensor | np.ndarray]) -> dict[str, np.ndarray]:
     """Parameters dict from the state dict of a one-layer, unidirectional torch.nn.GRU.
 
     torch stacks the three blocks in the gate order (r, z, n): weight_ih_l0 is (3H, D) = [W_ir; W_iz; W_in],
@@ -148,7 +158,8 @@ def params_from_torch(state_dict):
     }
 
 
-def gru_step_forward(x_t, h_prev, params):
+def gru_step_forward(x_t: np.ndarray, h_prev: np.ndarray, params: dict[str, np.ndarray]
+                     ) -> tuple[np.ndarray, dict[str, np.ndarray | dict[str, np.ndarray]]]:
     """gru_step in the "reset after" convention, also returning what the backward pass needs.
 
     Returns:
@@ -164,7 +175,8 @@ def gru_step_forward(x_t, h_prev, params):
     return h_next, dict(x_t=x_t, h_prev=h_prev, z=z, r=r, n=n, hn=hn, params=params)
 
 
-def gru_step_backward(dh_next, cache):
+def gru_step_backward(dh_next: np.ndarray, cache: dict[str, np.ndarray | dict[str, np.ndarray]]
+                      ) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
     """Backward pass of one GRU step ("reset after", torch's convention).
 
     Args:

@@ -18,21 +18,28 @@ torch.nn.LSTM stores the same numbers differently: weight_ih_l0 (4H, D) and weig
 gates stacked in the order (i, f, g, o), where g is the candidate, and two biases bias_ih_l0, bias_hh_l0 (4H,)
 that only ever appear summed. `params_from_torch` converts; W_g = [W_hh_g | W_ih_g] and b_g = b_ih_g + b_hh_g.
 """
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from .activations import sigmoid, tanh
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 PARAM_NAMES = ("W_f", "b_f", "W_i", "b_i", "W_c", "b_c", "W_o", "b_o")
 TORCH_GATE_ORDER = ("i", "f", "c", "o")  # torch's (i, f, g, o), with its g renamed to the lecture's c
 CACHE_KEYS = ("x_t", "h_prev", "c_prev", "f", "i", "c_tilde", "o", "c_next", "params")
 
 
-def concat_hx(h_prev, x_t):
+def concat_hx(h_prev: np.ndarray, x_t: np.ndarray) -> np.ndarray:
     """[h_{t-1}, x_t]: (N, H) and (N, D) -> (N, H + D), hidden state first."""
     return np.concatenate([h_prev, x_t], axis=1)
 
 
-def forget_gate(h_prev, x_t, W_f, b_f):
+def forget_gate(h_prev: np.ndarray, x_t: np.ndarray, W_f: np.ndarray, b_f: np.ndarray) -> np.ndarray:
     """f_t = sigmoid(W_f [h_{t-1}, x_t] + b_f): how much of each unit of c_{t-1} to keep.
 
     Args:
@@ -46,22 +53,22 @@ def forget_gate(h_prev, x_t, W_f, b_f):
     return sigmoid(concat_hx(h_prev, x_t) @ W_f.T + b_f)
 
 
-def input_gate(h_prev, x_t, W_i, b_i):
+def input_gate(h_prev: np.ndarray, x_t: np.ndarray, W_i: np.ndarray, b_i: np.ndarray) -> np.ndarray:
     """i_t = sigmoid(W_i [h_{t-1}, x_t] + b_i): how much of the candidate to write. Shapes as forget_gate."""
     return sigmoid(concat_hx(h_prev, x_t) @ W_i.T + b_i)
 
 
-def candidate(h_prev, x_t, W_c, b_c):
+def candidate(h_prev: np.ndarray, x_t: np.ndarray, W_c: np.ndarray, b_c: np.ndarray) -> np.ndarray:
     """c~_t = tanh(W_c [h_{t-1}, x_t] + b_c): the proposed new content, in [-1, 1]. Shapes as forget_gate."""
     return tanh(concat_hx(h_prev, x_t) @ W_c.T + b_c)
 
 
-def output_gate(h_prev, x_t, W_o, b_o):
+def output_gate(h_prev: np.ndarray, x_t: np.ndarray, W_o: np.ndarray, b_o: np.ndarray) -> np.ndarray:
     """o_t = sigmoid(W_o [h_{t-1}, x_t] + b_o): how much of tanh(c_t) to expose as h_t. Shapes as forget_gate."""
     return sigmoid(concat_hx(h_prev, x_t) @ W_o.T + b_o)
 
 
-def cell_update(c_prev, f, i, c_tilde):
+def cell_update(c_prev: np.ndarray, f: np.ndarray, i: np.ndarray, c_tilde: np.ndarray) -> np.ndarray:
     """c_t = f_t * c_{t-1} + i_t * c~_t, element-wise.
 
     Args:
@@ -74,12 +81,13 @@ def cell_update(c_prev, f, i, c_tilde):
     return f * c_prev + i * c_tilde
 
 
-def hidden_state(o, c):
+def hidden_state(o: np.ndarray, c: np.ndarray) -> np.ndarray:
     """h_t = o_t * tanh(c_t), element-wise: (N, H), (N, H) -> (N, H)."""
     return o * tanh(c)
 
 
-def lstm_step_forward(x_t, h_prev, c_prev, params):
+def lstm_step_forward(x_t: np.ndarray, h_prev: np.ndarray, c_prev: np.ndarray, params: dict[str, np.ndarray]
+                      ) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray | dict[str, np.ndarray]]]:
     """One LSTM step for a batch.
 
     Args:
@@ -106,7 +114,8 @@ def lstm_step_forward(x_t, h_prev, c_prev, params):
     return h_next, c_next, cache
 
 
-def lstm_forward(x, h0, c0, params):
+def lstm_forward(x: np.ndarray, h0: np.ndarray, c0: np.ndarray, params: dict[str, np.ndarray]
+                 ) -> tuple[np.ndarray, np.ndarray]:
     """Run lstm_step_forward over a batch of sequences, with the same parameters at every step.
 
     Args:
@@ -130,7 +139,7 @@ def lstm_forward(x, h0, c0, params):
     return h, c
 
 
-def params_from_torch(state_dict):
+def params_from_torch(state_dict: Mapping[str, torch.Tensor | np.ndarray]) -> dict[str, np.ndarray]:
     """Lecture parameters from the state dict of a one-layer torch.nn.LSTM (or its layer 0).
 
     Args:
@@ -156,7 +165,8 @@ def params_from_torch(state_dict):
     return {name: params[name] for name in PARAM_NAMES}
 
 
-def lstm_step_backward(dh_next, dc_next, cache):
+def lstm_step_backward(dh_next: np.ndarray, dc_next: np.ndarray, cache: dict[str, np.ndarray | dict[str, np.ndarray]]
+                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, np.ndarray]]:
     """Backward pass of one LSTM step.
 
     Args:
@@ -206,7 +216,7 @@ if torch is not None:
         so nn.LSTMCell's state dict loads into it. forward(x (N, D), (h, c) each (N, H)) -> (h_next, c_next).
         """
 
-        def __init__(self, input_size, hidden_size):
+        def __init__(self, input_size: int, hidden_size: int) -> None:
             super().__init__()
             bound = 1.0 / hidden_size ** 0.5
 
@@ -218,7 +228,8 @@ if torch is not None:
             self.bias_ih = uniform(4 * hidden_size)
             self.bias_hh = uniform(4 * hidden_size)
 
-        def forward(self, x, state):
+        def forward(self, x: torch.Tensor, state: tuple[torch.Tensor, torch.Tensor]
+                    ) -> tuple[torch.Tensor, torch.Tensor]:
             h, c = state
             a_i, a_f, a_g, a_o = (x @ self.weight_ih.T + self.bias_ih + h @ self.weight_hh.T + self.bias_hh).chunk(4, 1)
             c_next = torch.sigmoid(a_f) * c + torch.sigmoid(a_i) * torch.tanh(a_g)

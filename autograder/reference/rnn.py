@@ -6,12 +6,15 @@ Conventions, shared by every chapter and assignment:
       so a batch of row vectors is multiplied by the transpose: x_t @ W_xh.T;
     * torch.nn.RNN keeps two biases, b_ih and b_hh; they only ever appear summed, so b_h = b_ih + b_hh.
 """
+from __future__ import annotations
+
 import numpy as np
 
 from .activations import NONLINEARITIES, softmax
 
 
-def rnn_step(x_t, h_prev, W_xh, W_hh, b_h, nonlinearity="tanh"):
+def rnn_step(x_t: np.ndarray, h_prev: np.ndarray, W_xh: np.ndarray, W_hh: np.ndarray, b_h: np.ndarray,
+             nonlinearity: str = "tanh") -> np.ndarray:
     """One time step: h_t = phi(W_xh x_t + W_hh h_{t-1} + b_h).
 
     Args:
@@ -28,7 +31,8 @@ def rnn_step(x_t, h_prev, W_xh, W_hh, b_h, nonlinearity="tanh"):
     return phi(x_t @ W_xh.T + h_prev @ W_hh.T + b_h)
 
 
-def rnn_forward(x, h0, W_xh, W_hh, b_h, nonlinearity="tanh"):
+def rnn_forward(x: np.ndarray, h0: np.ndarray, W_xh: np.ndarray, W_hh: np.ndarray, b_h: np.ndarray,
+                nonlinearity: str = "tanh") -> np.ndarray:
     """Run rnn_step over a whole batch of sequences, with the same weights at every step.
 
     Args:
@@ -48,7 +52,7 @@ def rnn_forward(x, h0, W_xh, W_hh, b_h, nonlinearity="tanh"):
     return h
 
 
-def rnn_output(h, W_hy, b_y):
+def rnn_output(h: np.ndarray, W_hy: np.ndarray, b_y: np.ndarray) -> np.ndarray:
     """Output layer y = softmax(W_hy h + b_y), applied to every hidden state given.
 
     Args:
@@ -61,7 +65,8 @@ def rnn_output(h, W_hy, b_y):
     return softmax(h @ W_hy.T + b_y)
 
 
-def many_to_one_forward(x, h0, W_xh, W_hh, b_h, W_hy, b_y):
+def many_to_one_forward(x: np.ndarray, h0: np.ndarray, W_xh: np.ndarray, W_hh: np.ndarray, b_h: np.ndarray,
+                        W_hy: np.ndarray, b_y: np.ndarray) -> np.ndarray:
     """Many-to-one classifier: read the whole sequence, classify from the last hidden state.
 
     Args:
