@@ -64,7 +64,7 @@ class Layout:
 
     @property
     def work(self) -> str:
-        """The folder of the nbgrader course folders: the template's and every student's."""
+        """The folder of the students' nbgrader course folders (the template's is beside it, in template/)."""
         return os.path.join(self.out, "work")
 
     @property
