@@ -162,3 +162,15 @@ def test_the_readmes_plain_nbgrader_line_loads_the_course_config_and_leaves_no_f
     assert not os.path.exists(os.path.join(REPO_ROOT, "gradebook.db"))
     assert subprocess.run(["git", "status", "--porcelain"], cwd=REPO_ROOT, capture_output=True,
                           text=True).stdout == status, "the command left a file in the repository"
+
+
+@needs_sandbox
+def test_a_linked_notebook_saved_later_never_wins_over_the_students_own(tmp_path):
+    subs = tmp_path / "subs"
+    write(subs / "alice" / f"{ASSIGNMENT}.ipynb", solved_exercise(ASSIGNMENT))
+    os.symlink(os.path.join(REPO_ROOT, "solutions", ASSIGNMENT, f"{ASSIGNMENT}.ipynb"),
+               subs / "alice" / f"{ASSIGNMENT}.ko.ipynb")
+    os.utime(subs / "alice" / f"{ASSIGNMENT}.ko.ipynb", (2e9, 2e9), follow_symlinks=False)
+    row, = grade_class(ASSIGNMENT, str(subs), str(tmp_path / "out"), workers=1)
+    assert (row.status, row.score) == ("ok", 10), row
+    assert f"graded {ASSIGNMENT}.ipynb" in row.detail, row.detail

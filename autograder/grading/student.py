@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import stat
 import warnings
 from dataclasses import asdict
 from datetime import datetime
@@ -95,9 +96,12 @@ def _grade(assignment, student_id, student_dir, root, feedback_path, template, o
     # release with no answer written: the student's work is never traded for an untouched copy.
     paths = {name: os.path.join(student_dir, name) for name in handed_in}
     if len(handed_in) > 1:
-        saved = {name: os.lstat(path).st_mtime_ns for name, path in paths.items()}
+        status = {name: os.lstat(path) for name, path in paths.items()}
+        saved = {name: info.st_mtime_ns for name, info in status.items()}
+        # A link or special file is refused when read: it never wins over a regular file, as in an LMS download.
+        regular = {name: stat.S_ISREG(info.st_mode) for name, info in status.items()}
         answered = {name: answers_changed(path, assignment, options.max_notebook_bytes) for name, path in paths.items()}
-        handed_in.sort(key=lambda name: (answered[name], saved[name]), reverse=True)
+        handed_in.sort(key=lambda name: (regular[name], answered[name], saved[name]), reverse=True)
         later = [name for name in handed_in[1:] if saved[name] > saved[handed_in[0]]]  # untouched releases
         notes.append(f"graded {handed_in[0]}, the later saved" + (" with an answer written" if later else "")
                      + "; set aside " + ", ".join(f"{name} (the release, no answer changed)" if name in later
