@@ -31,12 +31,37 @@ import numpy as np
 from .checking import Case, Raised, judge_case, observe_safely
 
 
+# The kinds of fault a diagnosis may name (issue 25), each with what it means. A catalogued mistake is labelled
+# with one of them (the catalogue's FAULTS), and so is every generic fault model the diagnosis tries.
+FAULT_CLASSES = {
+    "upstream": "this function is right; a graded function it calls is wrong",
+    "overflow": "an exp (or another function) of a large number overflows where a stable form does not",
+    "activation": "the wrong nonlinearity, or the wrong derivative of one",
+    "transpose": "a weight (or another matrix) used transposed",
+    "swap": "two arguments, gates, blocks, states or outputs exchanged",
+    "missing-term": "a term, factor or input left out",
+    "extra-term": "a term, factor or input that does not belong",
+    "sign": "a sign flipped",
+    "scale": "a wrong factor or normaliser",
+    "axis": "an operation along the wrong axis",
+    "time": "off by one or in the wrong order in time, a state not carried or not reset",
+    "mask": "padding counted, or real positions masked out",
+    "boundary": "a first or last element, an edge case or an empty input handled wrongly",
+    "in-place": "an input written into",
+    "dtype": "the right values in the wrong dtype",
+    "type-shape": "the wrong type or shape of a result or of an intermediate",
+    "random": "random numbers drawn from the wrong generator, in the wrong number or order",
+}
+
+
 @dataclass(frozen=True)
 class Mistake:
     name: str       # what the code does, in a few words: "tanh instead of sigmoid"
     fn: Callable    # an implementation that makes exactly this mistake
     message: str    # for the student: what the code did, why it is wrong
     section: str    # where the book explains it: "04_lstm#the-input-gate-and-the-candidate"
+    fault: str | None = None   # its kind, one of FAULT_CLASSES
+    where: str | None = None   # the argument, term, gate or axis involved, where one is: "W_hh", "forget gate"
 
     @property
     def link(self) -> str:
@@ -45,7 +70,8 @@ class Mistake:
         return f"book/{chapter}.html#{anchor}"
 
     def as_dict(self) -> dict:
-        return {"name": self.name, "message": self.message, "section": self.section, "link": self.link}
+        return {"name": self.name, "message": self.message, "section": self.section, "link": self.link,
+                "fault": self.fault, "where": self.where}
 
 
 def observations(cases: list[Case], mistakes: list[Mistake]) -> list[list[Any]]:
@@ -82,16 +108,30 @@ def diagnose(cases: list[Case], got: list[Any], mistakes: list[Mistake],
 
 
 def catalogue_of(mutants: dict[str, dict[str, Callable]],
-                 notes: dict[str, dict[str, tuple[str, str]]]) -> dict[str, list[Mistake]]:
-    """MISTAKES from {function: {name: implementation}} and {function: {name: (section, message)}}.
+                 notes: dict[str, dict[str, tuple[str, str]]],
+                 faults: dict[str, dict[str, tuple[str, str | None]]] | None = None) -> dict[str, list[Mistake]]:
+    """MISTAKES from {function: {name: implementation}}, {function: {name: (section, message)}} and, where the
+    catalogue labels its mistakes, {function: {name: (fault class, where or None)}}.
 
     Every implementation must have its note and every note its implementation: a mistake without a message
-    could not be explained, a message without an implementation could never be shown.
+    could not be explained, a message without an implementation could never be shown. A labelled catalogue
+    labels every mistake, each with a class of FAULT_CLASSES.
     """
-    if {f: set(m) for f, m in mutants.items()} != {f: set(n) for f, n in notes.items()}:
-        missing = sorted((f, m) for f in mutants for m in mutants[f] if m not in notes.get(f, {}))
-        extra = sorted((f, m) for f in notes for m in notes[f] if m not in mutants.get(f, {}))
-        raise ValueError(f"mistakes without a note: {missing}; notes without a mistake: {extra}")
-    return {function: [Mistake(name, fn, notes[function][name][1], notes[function][name][0])
+    _same_names(mutants, notes, "a note")
+    if faults is not None:
+        _same_names(mutants, faults, "a fault class")
+        unknown = sorted((f, m, label[0]) for f, named in faults.items() for m, label in named.items()
+                         if label[0] not in FAULT_CLASSES)
+        if unknown:
+            raise ValueError(f"fault classes not in FAULT_CLASSES: {unknown}")
+    return {function: [Mistake(name, fn, notes[function][name][1], notes[function][name][0],
+                               *((faults or {}).get(function, {}).get(name) or (None, None)))
                        for name, fn in named.items()]
             for function, named in mutants.items()}
+
+
+def _same_names(mutants: dict[str, dict], other: dict[str, dict], what: str) -> None:
+    if {f: set(m) for f, m in mutants.items()} != {f: set(n) for f, n in other.items()}:
+        missing = sorted((f, m) for f in mutants for m in mutants[f] if m not in other.get(f, {}))
+        extra = sorted((f, m) for f in other for m in other[f] if m not in mutants.get(f, {}))
+        raise ValueError(f"mistakes without {what}: {missing}; {what} without a mistake: {extra}")
