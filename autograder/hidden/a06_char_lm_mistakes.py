@@ -419,4 +419,79 @@ NOTES = {
     },
 }
 
-MISTAKES = catalogue_of(MUTANTS, NOTES)
+# Each mistake's kind of fault (judge.mistakes.FAULT_CLASSES) and where it sits: the root cause, as a teacher would
+# name it after reading the implementation above. A train step built from a wrong loss or embedding backward is
+# `upstream`; one written into the step itself is labelled by its own kind. An off-by-one outside time (an id's
+# row) is `boundary`; an argument the function ignores is `missing-term`.
+FAULTS = {
+    "embedding_forward": {
+        "W_emb read as (E, V)": ("transpose", "W_emb"),
+        "float64 for a float32 matrix": ("dtype", None),
+        "a torch tensor instead of a numpy array": ("type-shape", None),
+        # judgement: W_emb[ids - 1], an off-by-one in the row index (id 0 wraps to the last row), not in time
+        "ids off by one": ("boundary", "ids"),
+    },
+    "embedding_backward": {
+        # judgement: buffered dW[ids] += g keeps one gradient per repeated id: the repeats' terms are left out
+        "dW[ids] += g (repeated ids counted once)": ("missing-term", "repeated ids"),
+        "mean instead of sum over repeats": ("scale", "repeated ids"),
+        "sign flip": ("sign", None),
+        "float64 for a float32 gradient": ("dtype", None),
+        "only as many rows as the largest id": ("type-shape", "vocab_size"),
+    },
+    "temporal_softmax_loss": {
+        "mask ignored": ("mask", "mask"),
+        # judgement: the positions' terms are masked right; only the normaliser N * T (padding counted) is wrong
+        "mean over all positions, padding included": ("scale", "M"),
+        "mean per sequence instead of per character": ("scale", "M"),
+        "gradient sign flipped": ("sign", "dlogits"),
+        "gradient not divided by the count": ("scale", "dlogits"),
+        "softmax over the time axis": ("axis", "axis 1"),
+        "no max subtraction (overflow)": ("overflow", None),
+        "nan when nothing is masked in": ("boundary", "empty mask"),
+    },
+    "stream_batches": {
+        # judgement: the text laid down the columns instead of along the rows (reshape(n, B).T): the wrong axis
+        "interleaved rows (reshape(n, B).T)": ("axis", "rows"),
+        "targets not shifted": ("time", "targets"),
+        "narrower last chunk dropped": ("boundary", "last chunk"),
+        # judgement: each chunk returned transposed, (T, B) for (B, T), as a transposed weight is `transpose`
+        "time-major chunks (T, B)": ("transpose", "x and y"),
+        "int32 kept for int32 input": ("dtype", None),
+    },
+    "lm_train_step": {
+        "update sign flipped (ascent)": ("sign", "update"),
+        "no clipping": ("missing-term", "max_norm"),
+        # judgement: the one global factor max_norm / norm replaced by entrywise or per-gradient rescaling
+        "clipping by value": ("scale", "max_norm"),
+        "each gradient clipped on its own": ("scale", "max_norm"),
+        "state not carried (returns h0, c0)": ("time", "h0, c0"),
+        "mask ignored in the loss": ("upstream", "temporal_softmax_loss"),                  # step_with(loss_fn=...)
+        "mean over all positions, padding included": ("upstream", "temporal_softmax_loss"),  # step_with(loss_fn=...)
+        "embedding gradient with dW[ids] += g": ("upstream", "embedding_backward"),   # step_with(embedding_backward=...)
+        "dh not carried back through time": ("time", "dh"),
+        "dc not carried back through time": ("time", "dc"),
+        "parameters updated in place": ("in-place", "params"),
+        "float64 for float32 inputs": ("dtype", None),
+    },
+    "softmax_with_temperature": {
+        "temperature multiplied instead of divided": ("scale", "temperature"),
+        "no max subtraction (overflow)": ("overflow", None),
+        "uniform at temperature 0": ("boundary", "temperature 0"),
+        "the last maximum on a tie": ("boundary", "ties"),
+        "float64 for float32 logits": ("dtype", None),
+    },
+    "sample_next": {
+        # written into the sampler (logits scaled before the right sampler), not a wrong softmax_with_temperature
+        "temperature multiplied instead of divided": ("scale", "temperature"),
+        "a generator of its own instead of rng": ("random", "rng"),
+        "draws from rng even when greedy": ("random", "rng"),
+        # judgement: argmax whatever the temperature: no draw from rng where one per row is due
+        "always greedy": ("random", "rng"),
+        # judgement: every row's draw made from row 0's probabilities, in one call: the draws are wrong
+        "every row drawn from the first row's distribution": ("random", "rows"),
+        "int32 ids": ("dtype", None),
+    },
+}
+
+MISTAKES = catalogue_of(MUTANTS, NOTES, FAULTS)
