@@ -509,5 +509,6 @@ def test_every_function_with_a_weight_or_two_inputs_of_one_shape_has_a_transpose
     hidden = importlib.import_module(f"autograder.hidden.{assignment}")
     for function in hidden.CHECKS:
         kinds = {variant[0] for variant in VARIANTS[assignment].get(function, [])}
-        needed = set() if function in NEITHER else {"transpose"} if function in TRANSPOSE_ONLY else {"transpose", "swap"}
+        needed = {"transpose", "swap"} - ({"transpose", "swap"} if function in NEITHER else
+                                          {"swap"} if function in TRANSPOSE_ONLY else set())
         assert needed <= kinds, f"{assignment}: {function} has no {sorted(needed - kinds)} variant"
