@@ -209,9 +209,9 @@ def softmax_temperature_after(logits, temperature):
     probability underflows to 0 and the row is 0 / 0."""
     if temperature == 0:
         return ref.softmax_with_temperature(logits, 0.0)
-    with np.errstate(under="ignore"):
+    with np.errstate(under="ignore", invalid="ignore"):
         p = ref.softmax_with_temperature(logits, 1.0) ** (1.0 / temperature)
-    return p / p.sum(axis=-1, keepdims=True)
+        return p / p.sum(axis=-1, keepdims=True)
 
 
 def softmax_small_temperature_as_zero(logits, temperature):
