@@ -533,6 +533,8 @@ FAULTS = {
         "only as many rows as the largest id": ("type-shape", "vocab_size"),
     },
     "temporal_softmax_loss": {
+        "a mask that assumes padding only at the end": ("mask", "mask"),
+        "float64 zero gradient when nothing counts": ("dtype", "dlogits"),
         "mask ignored": ("mask", "mask"),
         # judgement: the positions' terms are masked right; only the normaliser N * T (padding counted) is wrong
         "mean over all positions, padding included": ("scale", "M"),
@@ -553,6 +555,9 @@ FAULTS = {
         "int32 kept for int32 input": ("dtype", None),
     },
     "lm_train_step": {
+        "a mask that assumes padding only at the end": ("upstream", "temporal_softmax_loss"),
+        "clip factor max_norm / norm divides by a zero norm": ("boundary", "zero norm"),
+        "nan when nothing counts (0 / 0 in the loss)": ("upstream", "temporal_softmax_loss"),
         "update sign flipped (ascent)": ("sign", "update"),
         "no clipping": ("missing-term", "max_norm"),
         # judgement: the one global factor max_norm / norm replaced by entrywise or per-gradient rescaling
@@ -568,6 +573,9 @@ FAULTS = {
         "float64 for float32 inputs": ("dtype", None),
     },
     "softmax_with_temperature": {
+        # numerically unstable rather than an exp overflowing: p ** (1 / T) underflows to 0 / 0
+        "temperature applied after the softmax (p ** (1 / T))": ("overflow", "probs ** (1 / temperature)"),
+        "a small temperature treated as 0 (one-hot below 0.01)": ("boundary", "temperature"),
         "temperature multiplied instead of divided": ("scale", "temperature"),
         "no max subtraction (overflow)": ("overflow", None),
         "uniform at temperature 0": ("boundary", "temperature 0"),
@@ -575,6 +583,8 @@ FAULTS = {
         "float64 for float32 logits": ("dtype", None),
     },
     "sample_next": {
+        "divides the caller's logits in place (logits /= temperature)": ("in-place", "logits"),
+        "a small temperature treated as 0 (greedy below 0.01)": ("boundary", "temperature"),
         # written into the sampler (logits scaled before the right sampler), not a wrong softmax_with_temperature
         "temperature multiplied instead of divided": ("scale", "temperature"),
         "a generator of its own instead of rng": ("random", "rng"),
