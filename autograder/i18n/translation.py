@@ -4,9 +4,11 @@
 
 The catalogue is the one the Korean site's exercise page is built from, so the page and the notebook say the
 same thing. A message is what Sphinx makes one of: a paragraph, a heading, a list item's paragraph, a table
-cell, found here with the same MyST parser settings (_config.yml). Only markdown cells change; code cells,
-cell ids, nbgrader metadata and points stay the release's own, so either language grades the same. The
-notebook records its language in its metadata (`gatebygate.language`), which the grader reads to pick the
+cell, found here with the same MyST parser settings (_config.yml). The prose inside the code cells (docstrings,
+the visible tests' messages and comments) comes from a second catalogue, <a>.code.po (code_prose.py), and
+nothing else in a code cell changes: cell ids, nbgrader metadata and points stay the release's own, and the
+grader restores the test and read-only cells from the English release, so either language grades the same.
+The notebook records its language in its metadata (`gatebygate.language`), which the grader reads to pick the
 language of a student's feedback.
 
 `make exercises` (python -m autograder release) writes these notebooks after nbgrader; the test suite checks
@@ -28,10 +30,12 @@ from markdown_it.token import Token
 from myst_parser.config.main import MdParserConfig
 from myst_parser.parsers.mdit import create_md_parser
 
-from ..course import REPO_ROOT
+from ..course import EXERCISES_DIR, REPO_ROOT
+from .code_prose import code_names, english_words, cell_role, prose_pieces, translate_source
 
 LOCALE_DIR = os.path.join(REPO_ROOT, "locale")
 LANGUAGES = ("ko",)
+CODE_SUFFIX = ".code"  # exercises/<a>/<a>.code.po: the code cells' prose, beside <a>.po, the markdown's
 METADATA_KEY = "gatebygate"
 TABLE_CELL = re.compile(r"(?<!\\)\|")
 # MyST markup that is code, not prose (book/_ext/catalogue_check.py checks that translations keep it).
@@ -83,6 +87,11 @@ def catalogue_path(assignment: str, language: str) -> str:
     return os.path.join(LOCALE_DIR, language, "LC_MESSAGES", "exercises", assignment, assignment + ".po")
 
 
+def code_catalogue_path(assignment: str, language: str) -> str:
+    """The translation catalogue of the prose in an assignment notebook's code cells (code_prose.py)."""
+    return os.path.join(LOCALE_DIR, language, "LC_MESSAGES", "exercises", assignment, assignment + CODE_SUFFIX + ".po")
+
+
 @functools.lru_cache(maxsize=None)
 def _messages(path, modified):
     return {entry.msgid: entry.msgstr for entry in polib.pofile(path)
@@ -91,7 +100,15 @@ def _messages(path, modified):
 
 def messages(assignment: str, language: str) -> dict[str, str]:
     """{English message: translation} of an assignment's catalogue; {} when there is none."""
-    path = catalogue_path(assignment, language)
+    return _catalogue_messages(catalogue_path(assignment, language))
+
+
+def code_messages(assignment: str, language: str) -> dict[str, str]:
+    """{English prose of a code cell: translation} of an assignment's code catalogue; {} when there is none."""
+    return _catalogue_messages(code_catalogue_path(assignment, language))
+
+
+def _catalogue_messages(path):
     if not os.path.isfile(path):
         return {}
     return _messages(path, os.path.getmtime(path))
@@ -174,17 +191,22 @@ def _translate_equation(token, lines, edits, translations):
 
 def translate_notebook(notebook: nbformat.NotebookNode, assignment: str,
                        language: str) -> tuple[nbformat.NotebookNode, list[str]]:
-    """A copy of `notebook` with its markdown cells in `language`; (notebook, untranslated messages)."""
+    """A copy of `notebook` with its markdown cells, and the prose of its code cells, in `language`;
+    (notebook, untranslated messages: also those whose translation would change the code, left in English)."""
     # nbgrader costs about 1.5 s of CPU to import (a fresh `python -c "import nbgrader.utils"`), which the
     # book's build and `check` (that read this module for its names and lookups) never need.
     from nbgrader.utils import compute_checksum
 
-    translations = messages(assignment, language)
+    translations, code_translations = messages(assignment, language), code_messages(assignment, language)
     translated, untranslated = copy.deepcopy(notebook), []
     for cell in translated.cells:
-        if cell.cell_type != "markdown":
+        if cell.cell_type == "markdown":
+            text, missing = translate_markdown(cell.source, translations)
+        elif code_translations:
+            text, missing, broken = translate_source(cell.source, cell_role(cell), code_translations)
+            missing += [b.message for b in broken]  # left in English
+        else:
             continue
-        text, missing = translate_markdown(cell.source, translations)
         untranslated += missing
         if text != cell.source:
             cell.source = text
@@ -193,6 +215,33 @@ def translate_notebook(notebook: nbformat.NotebookNode, assignment: str,
                 nbgrader["checksum"] = compute_checksum(cell)
     translated.metadata[METADATA_KEY] = {"language": language}
     return translated, untranslated
+
+
+def code_catalogue_problems(assignment: str, language: str) -> list[tuple[str, str]]:
+    """What keeps an assignment's code catalogue from giving the Korean notebook no English prose, checked
+    against its English release (exercises/<a>/<a>.ipynb): [(message, problem)]. A piece of the release
+    without a translation (or with a fuzzy one), a translation that would change the code, one that leaves
+    English words (naming them), and an entry that is no piece of the release any more."""
+    release = nbformat.read(os.path.join(EXERCISES_DIR, assignment, assignment + ".ipynb"), as_version=4)
+    translations = code_messages(assignment, language)
+    names = code_names([cell.source for cell in release.cells if cell.cell_type == "code"])
+    problems, seen = [], set()
+    for cell in release.cells:
+        role = cell_role(cell)
+        _, missing, broken = translate_source(cell.source, role, translations)
+        problems += [(message, "not translated (or fuzzy)") for message in missing]
+        problems += [(b.message, f"its translation {b.change}") for b in broken]
+        for piece in prose_pieces(cell.source, role):
+            seen.add(piece.message)
+            translation = translations.get(piece.message)
+            words = translation is not None and english_words(translation, names, piece.is_fstring)
+            if words:
+                problems.append((piece.message, f"its translation leaves English: {' '.join(words)}"))
+    path = code_catalogue_path(assignment, language)
+    if os.path.isfile(path):
+        problems += [(entry.msgid, "in the catalogue, no longer in the release (python book/_ext/editions.py code)")
+                     for entry in polib.pofile(path) if not entry.obsolete and entry.msgid not in seen]
+    return list(dict.fromkeys(problems))
 
 
 def localize_release_cells(notebook: nbformat.NotebookNode, release: nbformat.NotebookNode, assignment: str,

@@ -3,7 +3,10 @@
     python book/_ext/editions.py ko           the Korean site, _build/html/ko (make book runs it)
     python book/_ext/editions.py catalogues   _build/gettext/*.pot, then locale/ko/LC_MESSAGES/*.po updated
                                               (make catalogues; see locale/README.md), with the grader's
-                                              known-mistake messages as autograder.po
+                                              known-mistake messages as autograder.po and the prose of the
+                                              exercises' code cells as exercises/<a>/<a>.code.po
+    python book/_ext/editions.py code         only the code cells' catalogues (<a>.code.po), in seconds:
+                                              after an edit of solutions/ and `make exercises`
     python book/_ext/editions.py notebooks    book/<chapter>.ko.ipynb from the catalogues, the notebooks the
                                               Korean chapters' launch buttons open (make book runs it)
 
@@ -22,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[2]
 BUILD = ROOT / "_build"
 LOCALE = ROOT / "locale"
 sys.path.insert(0, str(ROOT))
-from autograder.i18n.template import write_grader_template  # noqa: E402
+from autograder.i18n.template import write_code_templates, write_grader_template  # noqa: E402
 from autograder.i18n.translation import GRADER_DOMAIN, LANGUAGES, write_localized_chapters  # noqa: E402
 
 
@@ -63,20 +66,36 @@ def catalogues():
     if status:
         return status
     write_grader_template(BUILD / "gettext" / f"{GRADER_DOMAIN}.pot")  # the known mistakes' messages
-    for language in LANGUAGES:
-        subprocess.run([sys.executable, "-m", "sphinx_intl", "update", "--pot-dir", str(BUILD / "gettext"),
-                        "--locale-dir", str(LOCALE), "--language", language, "--line-width", "-1"], check=True)
+    write_code_templates(BUILD / "gettext")  # the prose of the exercises' code cells, from exercises/
+    update(BUILD / "gettext")
     return 0
+
+
+def code_catalogues():
+    """Only the catalogues of the exercises' code cells (exercises/<a>/<a>.code.po), from exercises/: no build."""
+    templates = BUILD / "gettext-code"
+    write_code_templates(templates)
+    update(templates)
+    return 0
+
+
+def update(templates):
+    """Merge every template (.pot) under `templates` into each language's catalogue of the same name."""
+    for language in LANGUAGES:
+        subprocess.run([sys.executable, "-m", "sphinx_intl", "update", "--pot-dir", str(templates),
+                        "--locale-dir", str(LOCALE), "--language", language, "--line-width", "-1"], check=True)
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("what", choices=[*LANGUAGES, "catalogues", "notebooks"])
+    parser.add_argument("what", choices=[*LANGUAGES, "catalogues", "code", "notebooks"])
     args = parser.parse_args()
     if args.what == "notebooks":
         for path in write_localized_chapters():
             print("wrote", Path(path).relative_to(ROOT))
         return 0
+    if args.what == "code":
+        return code_catalogues()
     return catalogues() if args.what == "catalogues" else edition(args.what)
 
 

@@ -1,0 +1,228 @@
+"""The Korean student notebooks' code cells: docstrings, the visible tests' messages and comments in Korean,
+from each assignment's code catalogue (autograder/i18n/code_prose.py), and nothing else changed: the code is
+the English release's, and a Korean student's answers earn what the same answers earn in English."""
+import copy
+import json
+import os
+import textwrap
+
+import nbformat
+import polib
+import pytest
+from nbgrader.preprocessors import OverwriteCells
+from nbgrader.utils import compute_checksum
+
+from autograder.course import list_assignments
+from autograder.grading.records import GradingOptions
+from autograder.grading.run import grade_class
+from autograder.grading.submissions import answers_changed
+from autograder.grading.template import make_template
+from autograder.i18n import code_prose, translation
+from autograder.i18n.code_prose import ANSWER, GIVEN, cell_role, code_skeleton, prose_pieces, translate_source
+from autograder.i18n.template import code_messages_of
+from autograder.isolation import sandbox
+from autograder.testing import exercise_notebook, set_answer, solved_exercise
+
+import catalogue_check  # book/_ext (pyproject.toml)
+
+ASSIGNMENTS = list_assignments()
+needs_sandbox = pytest.mark.skipif(bool(sandbox.missing_tools()), reason=f"needs {sandbox.INSTALL_HINT}")
+
+
+# ------------------------------------------------------------------------------------ finding and replacing
+TEST_CELL = textwrap.dedent('''\
+    table = {"must sum to 1": 1, "done": 2}
+    # check the sum
+    # of every row
+    assert total == 1, "must sum to 1"
+    assert y.shape == (2,), f"y has shape {y.shape}, expected (2,)"
+    print("must sum to 1" + "!")  # a sum of strings is code
+    print("done")
+    ''')
+TRANSLATIONS = {"must sum to 1": "합이 1이어야 한다", "check the sum\nof every row": "모든 행의\n합을 확인한다",
+                "y has shape {y.shape}, expected (2,)": "y의 형태: {y.shape}, 기대한 형태: (2,)", "done": "끝",
+                "a sum of strings is code": "문자열의 합은 코드다"}
+
+
+def test_only_whole_prose_literals_and_comments_are_replaced():
+    translated, untranslated, broken = translate_source(TEST_CELL, GIVEN, TRANSLATIONS)
+    assert translated == textwrap.dedent('''\
+        table = {"must sum to 1": 1, "done": 2}
+        # 모든 행의
+        # 합을 확인한다
+        assert total == 1, "합이 1이어야 한다"
+        assert y.shape == (2,), f"y의 형태: {y.shape}, 기대한 형태: (2,)"
+        print("must sum to 1" + "!")  # 문자열의 합은 코드다
+        print("done")
+        '''.replace('print("done")', 'print("끝")'))
+    assert untranslated == [] and broken == []
+    assert code_skeleton(translated, GIVEN) == code_skeleton(TEST_CELL, GIVEN)
+
+
+def test_an_answer_cell_gives_its_docstrings_only_never_its_strings_or_nbgrader_markers():
+    source = textwrap.dedent('''\
+        class Cell:
+            """A cell.
+
+            Args:
+                mode: "a" or "b".
+            """
+
+            def step(self, x, mode="must sum to 1"):
+                """One step: (N, D) -> (N, H)."""
+                assert x.ndim == 2, "must sum to 1"
+                # YOUR CODE HERE
+                raise NotImplementedError()
+        ''')
+    pieces = prose_pieces(source, ANSWER)
+    assert [(p.kind, p.message) for p in pieces] == [("docstring", 'A cell.\n\nArgs:\n    mode: "a" or "b".'),
+                                                     ("docstring", "One step: (N, D) -> (N, H).")]
+    translated, _, _ = translate_source(source, ANSWER, {pieces[0].message: '셀.\n\nArgs:\n    mode: "a" 또는 "b".\n'
+                                                         '    둘 중 하나.', "must sum to 1": "x"})
+    assert '    """셀.\n\n    Args:\n        mode: "a" 또는 "b".\n        둘 중 하나.\n    """\n' in translated
+    assert translated.count("must sum to 1") == 2
+    assert prose_pieces(source, None) == [] and prose_pieces("def f(:\n", GIVEN) == []
+
+
+@pytest.mark.parametrize("translation, change", [
+    ("y의 형태: {y.shape}, {y}", "changes the code"),             # a placeholder added
+    ("y의 형태가 다르다", "changes the code"),                    # a placeholder lost
+    ("y의 형태: {y.size}, 기대한 형태: (2,)", "changes the code"),  # a placeholder changed
+    ('y의 "형태": {y.shape}', "does not parse"),                  # the closing quote
+    ("y의 형태:\n{y.shape}", "does not parse"),                   # a line break in a one-line string
+    ("y의 형태: {y.shape", "does not parse"),                     # a brace left open
+])
+def test_a_translation_that_would_change_the_code_is_refused_and_the_english_kept(translation, change):
+    message = "y has shape {y.shape}, expected (2,)"
+    translated, _, broken = translate_source(TEST_CELL, GIVEN, {**TRANSLATIONS, message: translation})
+    assert [b.message for b in broken] == [message] and change in broken[0].change
+    assert f'f"{message}"' in translated and "합이 1이어야 한다" in translated  # the others still translated
+
+
+def test_a_comment_translation_cannot_become_code():
+    translated, _, broken = translate_source(TEST_CELL, GIVEN, {"check the sum\nof every row": "합\nimport os"})
+    assert not broken and "# import os\n" in translated and code_skeleton(translated, GIVEN) == \
+        code_skeleton(TEST_CELL, GIVEN)
+
+
+def test_a_message_written_as_adjacent_strings_is_rewrapped_at_spaces():
+    source = 'assert ok, (f"{name} is far from the numerical gradient; "\n            f"see the cache")\n'
+    pieces = prose_pieces(source, GIVEN)
+    assert [p.message for p in pieces] == ["{name} is far from the numerical gradient; see the cache"]
+    korean = "{name}이(가) 수치 기울기와 크게 다르다. 이 검사는 여러분의 순전파 함수로 캐시와 손실을 만든다는 점에 유의하라"
+    translated, _, broken = translate_source(source, GIVEN, {pieces[0].message: korean})
+    assert not broken and translated.count('f"') == 2 and '"\n            f"' in translated, translated
+    short, _, _ = translate_source(source, GIVEN, {pieces[0].message: "{name}: 수치 기울기와 다르다"})
+    assert short == 'assert ok, (f"{name}: 수치 기울기와 다르다")\n'  # one string where one is enough
+
+
+# ------------------------------------------------------------------------------------ the catalogues
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_every_code_catalogue_is_current_and_complete(assignment):
+    """The catalogue holds every piece of prose the English release's code cells have now, and no other, each
+    translated so that the code is unchanged and no English is left (the message names what is not)."""
+    path = translation.code_catalogue_path(assignment, "ko")
+    assert os.path.isfile(path), f"{path}: missing; run `python book/_ext/editions.py code` (locale/README.md)"
+    current = dict(code_messages_of(exercise_notebook(assignment)))
+    committed = {entry.msgid for entry in polib.pofile(path) if not entry.obsolete}
+    missing = [catalogue_check._excerpt(m) for m in current if m not in committed]
+    assert not missing, (f"{os.path.relpath(path)} lacks {len(missing)} messages of the release's code cells: run "
+                         "`python book/_ext/editions.py code`, then translate them:\n" + "\n".join(missing))
+    problems = [f"{catalogue_check._excerpt(m)!r}: {p}" for m, p in translation.code_catalogue_problems(assignment, "ko")]
+    assert not problems, f"{os.path.relpath(path)}:\n" + "\n".join(problems)
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_the_korean_notebooks_code_cells_have_no_english_prose_and_the_english_code(assignment):
+    english, korean = exercise_notebook(assignment), exercise_notebook(assignment, "ko")
+    names = code_prose.code_names([c.source for c in english.cells if c.cell_type == "code"])
+    translated = 0
+    for mine, theirs in zip(korean.cells, english.cells):
+        role = cell_role(theirs)
+        if theirs.cell_type != "code":
+            continue
+        assert code_skeleton(mine.source, role or GIVEN) == code_skeleton(theirs.source, role or GIVEN), \
+            f"{assignment}: a code cell's code differs from the release's"
+        pieces = prose_pieces(mine.source, role)
+        assert len(pieces) == len(prose_pieces(theirs.source, role))
+        for piece in pieces:
+            words = code_prose.english_words(piece.message, names, piece.is_fstring)
+            assert not words, f"{assignment}: English left in {piece.message[:80]!r}: {words}"
+        translated += mine.source != theirs.source
+        if "nbgrader" in mine.metadata:
+            assert mine.metadata.nbgrader.checksum == compute_checksum(mine), \
+                "nbgrader's checksum is the translated cell's, as `nbgrader validate` computes it"
+    assert translated >= sum(1 for c in english.cells if cell_role(c) == ANSWER)
+
+
+def test_an_untouched_korean_release_has_no_answer_changed(tmp_path):
+    for assignment in ASSIGNMENTS:
+        path = tmp_path / f"{assignment}.ko.ipynb"
+        nbformat.write(exercise_notebook(assignment, "ko"), str(path))
+        assert not answers_changed(str(path), assignment), "a Korean docstring is no answer"
+        nbformat.write(solved_exercise(assignment, "ko"), str(path))
+        assert answers_changed(str(path), assignment)
+
+
+# ------------------------------------------------------------------------------------ grading is unaffected
+def sanitized(notebook, assignment, gradebook):
+    """The notebook as nbgrader's autograde runs it: after its OverwriteCells (autograde's sanitize step), which
+    puts back from the gradebook (the English release) every test and read-only cell that differs from it."""
+    resources = {"nbgrader": {"notebook": assignment, "assignment": assignment, "db_url": "sqlite:///" + gradebook}}
+    notebook, _ = OverwriteCells(add_missing_cells=True).preprocess(copy.deepcopy(notebook), resources)
+    return notebook
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_grading_runs_the_english_test_cells_for_a_korean_notebook(assignment, tmp_path):
+    """What the grader executes for a Korean notebook is what it executes for the English one with the same
+    answers: every test and read-only cell restored to the English release's, byte for byte; the answer cells
+    differ only in their docstrings and comments, which nothing grades."""
+    template = make_template(assignment, str(tmp_path / "template"), GradingOptions())
+    korean_solved = solved_exercise(assignment, "ko")
+    english = sanitized(solved_exercise(assignment), assignment, template.gradebook)
+    korean = sanitized(korean_solved, assignment, template.gradebook)
+    given = [i for i, cell in enumerate(english.cells) if cell_role(cell) == GIVEN]
+    assert any(korean_solved.cells[i].source != english.cells[i].source for i in given), "nothing was translated"
+    for index, (mine, theirs) in enumerate(zip(korean.cells, english.cells, strict=True)):
+        role = cell_role(theirs)
+        if role == GIVEN:
+            assert mine.source == theirs.source and mine.metadata == theirs.metadata
+        elif role == ANSWER:
+            assert code_skeleton(mine.source, ANSWER) == code_skeleton(theirs.source, ANSWER)
+            assert mine.metadata == theirs.metadata
+
+
+@needs_sandbox
+def test_a_korean_student_scores_what_an_english_one_does(tmp_path):
+    """Graded for real (sandbox, hidden cases): the same answers in either language's notebook, solved, untouched
+    and with a known mistake, earn the same score, status and per-case results."""
+    assignment = "a03_lstm"  # the most prose: class and method docstrings in answer cells, read-only helpers
+    subs = tmp_path / "subs"
+    for language in ("en", "ko"):
+        name = translation.localized_name(assignment, language)
+        solved = solved_exercise(assignment, language)
+        answer = next(c.source for c in solved.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "forget_gate")
+        assert answer.count("return sigmoid(") == 1
+        wrong = answer.replace("return sigmoid(", "return tanh(")  # the catalogue's "tanh instead of sigmoid"
+        for kind, notebook in [("solved", solved), ("untouched", exercise_notebook(assignment, language)),
+                               ("mistake", set_answer(copy.deepcopy(solved), "forget_gate", wrong))]:
+            os.makedirs(subs / f"{language}_{kind}")
+            nbformat.write(notebook, str(subs / f"{language}_{kind}" / name))
+    rows = {row.student_id: row for row in grade_class(assignment, str(subs), str(tmp_path / "out"), workers=2)}
+
+    def results(student):
+        """Per test cell: its points, and each hidden case's name and outcome, and the mistakes diagnosed (the
+        messages are in the student's language)."""
+        with open(tmp_path / "out" / "results" / f"{student}.json", encoding="utf-8") as handle:
+            tests = json.load(handle)["row"]["tests"]
+        return [(t["cell"], t["score"], t["passed"], t["visible_passed"], [m["name"] for m in t["mistakes"]],
+                 [(c["function"], c["name"], c["passed"]) for c in t["cases"]]) for t in tests]
+
+    for kind in ("solved", "untouched", "mistake"):
+        english, korean = rows[f"en_{kind}"], rows[f"ko_{kind}"]
+        assert (korean.status, korean.score, korean.max_score) == (english.status, english.score, english.max_score)
+        assert results(f"ko_{kind}") == results(f"en_{kind}"), kind
+    assert rows["en_solved"].score == rows["en_solved"].max_score and rows["en_untouched"].score == 0
+    assert 0 < rows["en_mistake"].score < rows["en_solved"].score
+    assert "tanh instead of sigmoid" in [m for test in results("ko_mistake") for m in test[4]]
