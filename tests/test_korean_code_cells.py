@@ -226,3 +226,23 @@ def test_a_korean_student_scores_what_an_english_one_does(tmp_path):
     assert rows["en_solved"].score == rows["en_solved"].max_score and rows["en_untouched"].score == 0
     assert 0 < rows["en_mistake"].score < rows["en_solved"].score
     assert "tanh instead of sigmoid" in [m for test in results("ko_mistake") for m in test[4]]
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_a_korean_student_runs_the_visible_tests_in_korean(assignment, tmp_path):
+    """The translated test cells run in the student's kernel as the English ones do: solved, every one passes
+    and says so in Korean; untouched, every one fails."""
+    from nbclient import NotebookClient
+
+    def run(notebook):
+        NotebookClient(notebook, timeout=300, kernel_name="python3", allow_errors=True,
+                       resources={"metadata": {"path": str(tmp_path)}}).execute()
+        return [cell for cell in notebook.cells if cell_role(cell) == GIVEN and cell.metadata.nbgrader.get("grade")]
+
+    for cell in run(solved_exercise(assignment, "ko")):
+        errors = [o for o in cell.outputs if o.output_type == "error"]
+        assert not errors, f"{cell.metadata.nbgrader.grade_id}: {errors[0].ename}: {errors[0].evalue}"
+        printed = "".join(o.get("text", "") for o in cell.outputs if o.get("name") == "stdout")
+        assert "공개 테스트를 통과했다" in printed, printed
+    for cell in run(exercise_notebook(assignment, "ko")):
+        assert any(o.output_type == "error" for o in cell.outputs), cell.metadata.nbgrader.grade_id

@@ -320,17 +320,19 @@ def code_change(english_skeleton: str, translated: str, role: str) -> str:
 # the notebook's code uses) is kept too; the English function words below never are, whatever the code calls
 # its variables ("expected", "got").
 KEPT_WORDS = frozenset("""Args Returns Raises Yields numpy Python PyTorch torch float int bool str dict tuple list
-None True False inf nan NaN ln exp log sqrt sum max min abs tanh relu sigmoid softmax argmax eps ReLU""".split())
+None True False inf nan NaN ln exp log sqrt sum max min abs tanh relu sigmoid softmax argmax onehot eps ReLU id""".split())
 FUNCTION_WORDS = frozenset("""the an of and or is are was be been must should would will can with for to in on at by
 from not each every its it has have had gave got expected this that than these those same as into over after
 before only all no one two three your you when where which what""".split())
 WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
 QUOTED = re.compile(r"(['\"])[^'\"\n]*\1")
+CITATION = re.compile(r"\b[A-Z][A-Za-z-]+ (?:et al\.|& [A-Z][A-Za-z-]+)")  # Cho et al., Gers & Schmidhuber
 PLACEHOLDER = re.compile(r"\{[^{}]*(?:\{[^{}]*\}[^{}]*)*\}")
 
 
 def code_names(sources: list[str]) -> set[str]:
-    """Every name the code of `sources` uses or defines, and its strings that are names ("W_f", "after")."""
+    """Every name the code of `sources` uses or defines, its strings that are names ("W_f", "after"), and the
+    names its docstrings list (arguments, return values)."""
     names = set()
     for source in sources:
         try:
@@ -344,23 +346,31 @@ def code_names(sources: list[str]) -> set[str]:
                     names.add(value)
             if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.isidentifier():
                 names.add(node.value)
+        for docstring in _docstrings(tree):  # what a docstring lists: "x_t, h_prev: ..."
+            for entry in re.findall(r"^\s*([A-Za-z_]\w*(?:,\s*[A-Za-z_]\w*)*)\s*:", docstring.value, re.M):
+                names.update(re.split(r",\s*", entry))
     return names
 
 
 def english_words(text: str, names: set[str], fstring: bool = False) -> list[str]:
     """The English words of a translated piece, in order: what is neither code, nor a quoted string, nor an
-    f-string's placeholder, nor a word kept on purpose (KEPT_WORDS); [] when it reads as Korean."""
+    f-string's placeholder, nor a citation (Cho et al.), nor a word kept on purpose (KEPT_WORDS); [] when it
+    reads as Korean."""
     if fstring:
         text = PLACEHOLDER.sub(" ", text)
-    text = QUOTED.sub(" ", text)
+    text = CITATION.sub(" ", QUOTED.sub(" ", text))
     found = []
     for match in WORD.finditer(text):
-        word, after = match.group(), text[match.end():match.end() + 1]
+        word, before, after = match.group(), text[max(match.start() - 1, 0):match.start()], text[match.end():]
         if word.lower() in FUNCTION_WORDS:
             found.append(word)
             continue
-        code = ("_" in word or "." in word or any(c.isdigit() for c in word) or (after != "" and after in "([")
-                or len(word) == 1 or word.isupper() or any(c.isupper() for c in word[1:]))
+        entry = re.fullmatch(r"\s*", text[text.rfind("\n", 0, match.start()) + 1:match.start()]) and \
+            after.startswith(":")  # a docstring's argument or return value: "grad: ..."
+        code = ("_" in word or "." in word or any(c.isdigit() for c in word) or after[:1] in tuple("([/^")
+                or re.match(r" \([A-Z0-9]", after)  # a name and its shape: "dx (N, D)"
+                or before in ("/", "^") or len(word) == 1 or word.isupper() or any(c.isupper() for c in word[1:]))
+        code = code or bool(entry)
         if not (code or word in names or word in KEPT_WORDS):
             found.append(word)
     return found
