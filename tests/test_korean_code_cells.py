@@ -2,6 +2,7 @@
 from each assignment's code catalogue (autograder/i18n/code_prose.py), and nothing else changed: the code is
 the English release's, and a Korean student's answers earn what the same answers earn in English."""
 import copy
+import html
 import json
 import os
 import textwrap
@@ -18,6 +19,7 @@ from autograder.grading.run import grade_class
 from autograder.grading.submissions import answers_changed
 from autograder.grading.template import make_template
 from autograder.i18n import code_prose, translation
+from autograder.i18n.hints import wording
 from autograder.i18n.code_prose import ANSWER, GIVEN, cell_role, code_skeleton, prose_pieces, translate_source
 from autograder.i18n.template import code_messages_of
 from autograder.isolation import sandbox
@@ -122,12 +124,12 @@ def test_every_code_catalogue_is_current_and_complete(assignment):
     """The catalogue holds every piece of prose the English release's code cells have now, and no other, each
     translated so that the code is unchanged and no English is left (the message names what is not)."""
     path = translation.code_catalogue_path(assignment, "ko")
-    assert os.path.isfile(path), f"{path}: missing; run `python book/_ext/editions.py code` (locale/README.md)"
+    assert os.path.isfile(path), f"{path}: missing; run `python book/_ext/editions.py quick` (locale/README.md)"
     current = dict(code_messages_of(exercise_notebook(assignment)))
     committed = {entry.msgid for entry in polib.pofile(path) if not entry.obsolete}
     missing = [catalogue_check._excerpt(m) for m in current if m not in committed]
     assert not missing, (f"{os.path.relpath(path)} lacks {len(missing)} messages of the release's code cells: run "
-                         "`python book/_ext/editions.py code`, then translate them:\n" + "\n".join(missing))
+                         "`python book/_ext/editions.py quick`, then translate them:\n" + "\n".join(missing))
     problems = [f"{catalogue_check._excerpt(m)!r}: {p}" for m, p in translation.code_catalogue_problems(assignment, "ko")]
     assert not problems, f"{os.path.relpath(path)}:\n" + "\n".join(problems)
 
@@ -226,6 +228,19 @@ def test_a_korean_student_scores_what_an_english_one_does(tmp_path):
     assert rows["en_solved"].score == rows["en_solved"].max_score and rows["en_untouched"].score == 0
     assert 0 < rows["en_mistake"].score < rows["en_solved"].score
     assert "tanh instead of sigmoid" in [m for test in results("ko_mistake") for m in test[4]]
+
+    # The feedback's case lines name the hidden cases in the student's language; results and cases.csv keep the
+    # English names, the cases' ids.
+    def page(student):
+        return html.unescape((tmp_path / "out" / "feedback" / student / f"{assignment}.html").read_text("utf-8"))
+
+    failed = [name for test in results("ko_mistake") for _, name, passed in test[5] if not passed]
+    name = next(n for n in failed if translation.grader_text(n, "ko") not in (None, n))
+    korean = translation.grader_text(name, "ko")
+    assert f"{wording('ko').case_failed}  {korean}: " in page("ko_mistake") and f"  {name}: " not in page("ko_mistake")
+    assert f"{wording('en').case_failed}  {name}: " in page("en_mistake")
+    assert name in (tmp_path / "out" / "cases.csv").read_text("utf-8") and korean not in \
+        (tmp_path / "out" / "cases.csv").read_text("utf-8")
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)

@@ -272,7 +272,10 @@ def translate_source(source: str, role: str | None,
               if translations.get(piece.message) not in (None, piece.message)}
     untranslated = [piece.message for piece in pieces if piece.message not in translations]
     english, broken = code_skeleton(source, role), []
-    for piece, translation in list(chosen.items()):
+    translated = _written(source, chosen)
+    if not chosen or not code_change(english, translated, role):
+        return translated, untranslated, broken
+    for piece, translation in list(chosen.items()):  # which translation breaks it: each one alone
         change = code_change(english, _written(source, {piece: translation}), role)
         if change:
             broken.append(Broken(piece.message, change))

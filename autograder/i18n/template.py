@@ -16,11 +16,15 @@ from .translation import CODE_SUFFIX
 
 
 def grader_messages() -> list[tuple[str, str]]:
-    """[(English message, where it comes from)] in course order, each once."""
+    """[(English message, where it comes from)] in course order, each once: the sentences of a verdict, the
+    hidden cases' names, the known mistakes' names and messages."""
     found = {HINT: "the sentence around a known mistake (autograder/i18n/hints.py)"}
     found.update((text, "the feedback page's verdicts (autograder/judge/verdicts.py, Wording)")
                  for text in wording_sentences().values())
     for assignment in list_assignments():
+        for function, cases in hidden.load(assignment).CHECKS.items():  # the names the feedback's case lines show
+            for case in cases:
+                found.setdefault(case.name, f"{assignment}: {function}, a hidden case's name")
         for function, mistakes in hidden.mistakes(assignment).items():
             for mistake in mistakes:
                 found.setdefault(mistake.name, f"{assignment}: {function}, a mistake's name")
@@ -62,13 +66,13 @@ def write_code_templates(directory: str) -> list[str]:
     for assignment in list_assignments():
         release = nbformat.read(os.path.join(EXERCISES_DIR, assignment, assignment + ".ipynb"), as_version=4)
         path = code_template_path(directory, assignment)
-        os.makedirs(os.path.dirname(path), exist_ok=True)
         _write_template(path, code_messages_of(release))
         written.append(path)
     return written
 
 
 def _write_template(path, messages):
+    os.makedirs(os.path.dirname(str(path)), exist_ok=True)
     template = polib.POFile(wrapwidth=0)
     template.metadata = {"Project-Id-Version": "gate-by-gate", "Content-Type": "text/plain; charset=utf-8",
                          "MIME-Version": "1.0", "Content-Transfer-Encoding": "8bit"}

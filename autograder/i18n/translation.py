@@ -239,7 +239,7 @@ def code_catalogue_problems(assignment: str, language: str) -> list[tuple[str, s
                 problems.append((piece.message, f"its translation leaves English: {' '.join(words)}"))
     path = code_catalogue_path(assignment, language)
     if os.path.isfile(path):
-        problems += [(entry.msgid, "in the catalogue, no longer in the release (python book/_ext/editions.py code)")
+        problems += [(entry.msgid, "in the catalogue, no longer in the release (python book/_ext/editions.py quick)")
                      for entry in polib.pofile(path) if not entry.obsolete and entry.msgid not in seen]
     return list(dict.fromkeys(problems))
 
