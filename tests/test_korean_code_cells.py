@@ -241,6 +241,18 @@ def test_a_korean_student_scores_what_an_english_one_does(tmp_path):
     assert f"{wording('en').case_failed}  {name}: " in page("en_mistake")
     assert name in (tmp_path / "out" / "cases.csv").read_text("utf-8") and korean not in \
         (tmp_path / "out" / "cases.csv").read_text("utf-8")
+    # Its test cells as the Korean release has them, and what their asserts printed in Korean, with the values the
+    # English test cells (those that ran) put in their placeholders.
+    english_message, korean_message = ("a gate's values must lie in [0, 1]: did you use sigmoid?",
+                                       translation.code_messages(assignment, "ko")[
+                                           "a gate's values must lie in [0, 1]: did you use sigmoid?"])
+    assert f"AssertionError: {english_message}" in page("en_mistake")
+    assert f"AssertionError: {korean_message}" in page("ko_mistake") and english_message not in page("ko_mistake")
+    assert "visible forget_gate tests passed" not in page("ko_mistake")
+    assert "BEGIN HIDDEN TESTS" not in page("ko_mistake") + page("ko_solved")
+    with open(tmp_path / "out" / "results" / "ko_mistake.json", encoding="utf-8") as handle:
+        cell = next(t for t in json.load(handle)["row"]["tests"] if t["cell"] == "test_forget_gate")
+    assert cell["message"] == f"AssertionError: {english_message}", "the results keep what ran: the English"
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
@@ -261,3 +273,42 @@ def test_a_korean_student_runs_the_visible_tests_in_korean(assignment, tmp_path)
         assert "공개 테스트를 통과했다" in printed, printed
     for cell in run(exercise_notebook(assignment, "ko")):
         assert any(o.output_type == "error" for o in cell.outputs), cell.metadata.nbgrader.grade_id
+
+
+def test_the_korean_feedback_shows_korean_test_cells_and_what_their_messages_printed():
+    """localize_release_cells (the Korean feedback page): a test cell as the Korean release has it, and the lines
+    its asserts and prints wrote in Korean, with the values the English cell printed; anything else unchanged."""
+    from nbformat import NotebookNode
+
+    assignment = "a01_rnn_forward"
+    english = exercise_notebook(assignment)
+    graded = copy.deepcopy(english)
+    cell = next(c for c in graded.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "test_rnn_step")
+    shape = "h_next has shape (3, 4), expected (N, H) = (3, 5)"
+    cell.outputs = [NotebookNode(output_type="error", ename="AssertionError", evalue=shape,
+                                 traceback=[f"AssertionError: {shape}"]),
+                    NotebookNode(output_type="stream", name="stdout",
+                                 text="Visible test failed: AssertionError: relu step gave [[1 2]], expected [[0, 0]]\n"
+                                      "visible rnn_step tests passed\nmy own line, expected\n")]
+    shown = translation.localize_release_cells(graded, english, assignment, "ko")
+    mine = next(c for c in shown.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "test_rnn_step")
+    korean = next(c for c in exercise_notebook(assignment, "ko").cells
+                  if c.metadata.get("nbgrader", {}).get("grade_id") == "test_rnn_step")
+    assert mine.source == korean.source
+    assert mine.outputs[0].evalue == "h_next의 형태: (3, 4), 기대한 형태: (N, H) = (3, 5)"
+    assert mine.outputs[0].traceback == [f"AssertionError: {mine.outputs[0].evalue}"]
+    assert mine.outputs[1].text == ("Visible test failed: AssertionError: relu로 한 시점을 계산한 결과: [[1 2]], "
+                                    "기대한 값: [[0, 0]]\nrnn_step의 공개 테스트를 통과했다\nmy own line, expected\n")
+    answers = [c for c in shown.cells if cell_role(c) == ANSWER]
+    assert [c.source for c in answers] == [c.source for c in graded.cells if cell_role(c) == ANSWER]
+
+
+def test_what_a_message_printed_is_read_in_one_pass():
+    english = code_prose.literal_parts('f"{name} has shape {shape}, expected {expected}"')
+    korean = code_prose.literal_parts('f"{name}의 형태: {shape}, 기대한 형태: {expected}"')
+    assert code_prose.printed_in("dx has shape (2,), expected (3,)", english, korean) == "dx의 형태: (2,), 기대한 형태: (3,)"
+    assert code_prose.printed_in("dx has shape (2,)", english, korean) is None
+    assert code_prose.printed_in("x", [None, None], [None, None]) is None  # side by side: no guess
+    hostile = "dx has shape " + ", expected " * 200_000 + "!, expected (3,)"  # a student's value, any length
+    printed = code_prose.printed_in(hostile, english, korean)  # each value up to the first place it can end
+    assert printed.startswith("dx의 형태: , 기대한 형태: , expected") and printed.endswith("!, expected (3,)")

@@ -377,3 +377,52 @@ def english_words(text: str, names: set[str], fstring: bool = False) -> list[str
         if not (code or word in names or word in KEPT_WORDS):
             found.append(word)
     return found
+
+
+# ----------------------------------------------------------------------------- what the messages printed
+MESSAGE_KINDS = ("assert", "print", "raise")
+
+
+def literal_parts(literal: str) -> list[str | None]:
+    """A message literal's text as it prints: its constant parts, None where an f-string's placeholder stands."""
+    node = ast.parse(f"({literal})", mode="eval").body
+    if isinstance(node, ast.Constant):
+        return [node.value]
+    return [value.value if isinstance(value, ast.Constant) else None for value in node.values]
+
+
+def placeholder_values(text: str, parts: list[str | None]) -> list[str] | None:
+    """What each placeholder printed, if `text` is what a message of these parts prints; else None. Read in one
+    pass, each placeholder up to the first place the next constant part stands (never a regular expression:
+    the text is the student's kernel's, of any length)."""
+    values, position = [], 0
+    for index, part in enumerate(parts):
+        if part is not None:
+            if not text.startswith(part, position):
+                return None
+            position += len(part)
+            continue
+        following = parts[index + 1] if index + 1 < len(parts) else None
+        if index + 1 < len(parts) and following is None:
+            return None  # two placeholders side by side: where one ends is anyone's guess
+        if following is None:
+            end = len(text)
+        elif index + 2 == len(parts):  # the last constant part ends the text
+            end = len(text) - len(following) if text.endswith(following) else -1
+        else:
+            end = text.find(following, position)
+        if end < position:
+            return None
+        values.append(text[position:end])
+        position = end
+    return values if position == len(text) else None
+
+
+def printed_in(text: str, english: list[str | None], translated: list[str | None]) -> str | None:
+    """`text`, printed by the message of parts `english`, as the message of parts `translated` prints it (the
+    same values in its placeholders, in order); None when the message did not print `text`."""
+    values = placeholder_values(text, english)
+    if values is None or len(values) != translated.count(None):
+        return None
+    remaining = iter(values)
+    return "".join(next(remaining) if part is None else part for part in translated)

@@ -31,7 +31,8 @@ from myst_parser.config.main import MdParserConfig
 from myst_parser.parsers.mdit import create_md_parser
 
 from ..course import EXERCISES_DIR, REPO_ROOT
-from .code_prose import code_names, english_words, cell_role, prose_pieces, translate_source
+from .code_prose import (GIVEN, MESSAGE_KINDS, cell_role, code_names, english_words, literal_parts, printed_in,
+                         prose_pieces, translate_source)
 
 LOCALE_DIR = os.path.join(REPO_ROOT, "locale")
 LANGUAGES = ("ko",)
@@ -246,18 +247,92 @@ def code_catalogue_problems(assignment: str, language: str) -> list[tuple[str, s
 
 def localize_release_cells(notebook: nbformat.NotebookNode, release: nbformat.NotebookNode, assignment: str,
                            language: str) -> nbformat.NotebookNode:
-    """A copy of a student's `notebook` whose cells that are the release's markdown, word for word, are in
-    `language`. Only the release (trusted) is parsed: a student's own text is never read by the parser, which
-    runs in the grader, outside the sandbox and its time limits."""
-    localized, _ = translate_notebook(release, assignment, language)
-    table = {english.source: mine.source for english, mine in zip(release.cells, localized.cells)
-             if english.cell_type == "markdown" and english.source != mine.source}
+    """A copy of a student's autograded `notebook` as their feedback shows it in `language`: the cells that are
+    the release's markdown, word for word, in `language`; each test and read-only cell (nbgrader ran the English
+    release's, which it put back from its gradebook) as `language`'s release has it, and what its asserts and
+    prints printed in `language` too, with the same values in their placeholders. The student's answer cells
+    and their own outputs stay as they are.
+
+    Only the release (trusted) is parsed: a student's own text is never read by the parser, which runs in the
+    grader, outside the sandbox and its time limits; their outputs are only compared, in one pass, with the
+    constant parts of the release's messages."""
+    markdown, given = _localized_release(nbformat.writes(release), assignment, language, *_catalogue_stamps(
+        assignment, language))
     result = copy.deepcopy(notebook)
     for cell in result.cells:
-        if cell.cell_type == "markdown" and cell.source in table:
-            cell.source = table[cell.source]
+        if cell.cell_type == "markdown" and cell.source in markdown:
+            cell.source = markdown[cell.source]
+        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        if cell_role(cell) == GIVEN and grade_id in given:
+            cell.source, messages = given[grade_id]
+            cell.outputs = [_localized_output(output, messages) for output in cell.get("outputs", [])]
     result.metadata[METADATA_KEY] = {"language": language}
     return result
+
+
+def _catalogue_stamps(assignment, language):
+    return tuple(os.path.getmtime(path) if os.path.isfile(path) else None
+                 for path in (catalogue_path(assignment, language), code_catalogue_path(assignment, language)))
+
+
+@functools.lru_cache(maxsize=8)  # each student of a run shares the release: translated once per worker
+def _localized_release(release_text, assignment, language, *stamps):
+    """({English markdown: translated}, {grade id of a test or read-only cell: (its translated source, [(English
+    message parts, translated parts)])}) of a release, as nbformat.writes wrote it."""
+    release = nbformat.reads(release_text, as_version=4)
+    localized, _ = translate_notebook(release, assignment, language)
+    markdown, given = {}, {}
+    for english, mine in zip(release.cells, localized.cells):
+        if english.source == mine.source:
+            continue
+        if english.cell_type == "markdown":
+            markdown[english.source] = mine.source
+        elif cell_role(english) == GIVEN:
+            pieces = zip(prose_pieces(english.source, GIVEN), prose_pieces(mine.source, GIVEN))
+            messages = [(literal_parts(english.source[e.start:e.end]), literal_parts(mine.source[m.start:m.end]))
+                        for e, m in pieces if e.kind in MESSAGE_KINDS and e.message != m.message]
+            given[english.metadata.nbgrader.grade_id] = (mine.source, messages)
+    return markdown, given
+
+
+def _localized_output(output, messages):
+    """An output of a test cell with what the release's messages printed in it in the student's language."""
+    if output.get("output_type") == "error" and isinstance(output.get("evalue"), str):
+        evalue = _printed(output.evalue, messages)
+        if evalue is not None:
+            translated = copy.deepcopy(output)
+            translated.evalue = evalue
+            if output.get("traceback") == [f"{output.ename}: {output.evalue}"]:
+                translated.traceback = [f"{output.ename}: {evalue}"]
+            return translated
+    if output.get("output_type") == "stream" and isinstance(output.get("text"), str):
+        lines = [_printed_line(line, messages) for line in output.text.split("\n")]
+        if lines != output.text.split("\n"):
+            translated = copy.deepcopy(output)
+            translated.text = "\n".join(lines)
+            return translated
+    return output
+
+
+def _printed(text, messages):
+    return next((found for english, mine in messages if (found := printed_in(text, english, mine)) is not None), None)
+
+
+def _printed_line(line, messages):
+    """A line of printed text in the student's language where a message printed it: the whole line (a print), or
+    what follows one of its first ": " ("AssertionError: ...", after a prefix)."""
+    whole = _printed(line, messages)
+    if whole is not None:
+        return whole
+    start = 0
+    for _ in range(3):
+        start = line.find(": ", start) + 2
+        if start < 2:
+            break
+        rest = _printed(line[start:], messages)
+        if rest is not None:
+            return line[:start] + rest
+    return line
 
 
 def write_localized_releases(assignment: str, release_directory: str) -> None:
