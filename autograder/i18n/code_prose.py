@@ -3,7 +3,8 @@
 A student reads more than the markdown: the docstring above `# YOUR CODE HERE`, the visible tests' comments and
 messages, the read-only helpers' docstrings. Each assignment has a code catalogue of that prose,
 
-    exercises/<a>/<a>.ipynb  ->  locale/<language>/LC_MESSAGES/exercises/<a>/<a>.code.po   (make catalogues)
+    exercises/<a>/<a>.ipynb  ->  locale/<language>/LC_MESSAGES/exercises/<a>/<a>.code.po
+                                 (make catalogues, or python book/_ext/editions.py quick)
 
 beside the catalogue of its markdown (<a>.po). Its messages are pieces of the release's code cells, found with
 Python's own tokenizer and parser, never by searching the text:
