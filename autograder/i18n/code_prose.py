@@ -25,7 +25,7 @@ A translation that breaks this is not written: the English piece stays, and it i
 Grading never reads these pieces. The grader records the English release in its gradebook, and nbgrader's
 OverwriteCells restores every test and read-only cell from it before the notebook runs (pipeline/config.py has
 it in autograde's preprocessors); the answer cells are the student's, and a docstring does not change what a
-function returns. tests/test_korean_edition.py grades the same answers in both languages and compares.
+function returns. tests/test_korean_code_cells.py grades the same answers in both languages and compares.
 """
 from __future__ import annotations
 
