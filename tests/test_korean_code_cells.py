@@ -130,7 +130,8 @@ def test_every_code_catalogue_is_current_and_complete(assignment):
     missing = [catalogue_check._excerpt(m) for m in current if m not in committed]
     assert not missing, (f"{os.path.relpath(path)} lacks {len(missing)} messages of the release's code cells: run "
                          "`python book/_ext/editions.py quick`, then translate them:\n" + "\n".join(missing))
-    problems = [f"{catalogue_check._excerpt(m)!r}: {p}" for m, p in translation.code_catalogue_problems(assignment, "ko")]
+    problems = [f"{catalogue_check._excerpt(message)!r}: {problem}"
+                for message, problem in translation.code_catalogue_problems(assignment, "ko")]
     assert not problems, f"{os.path.relpath(path)}:\n" + "\n".join(problems)
 
 

@@ -324,7 +324,8 @@ def code_change(english_skeleton: str, translated: str, role: str) -> str:
 # the notebook's code uses) is kept too; the English function words below never are, whatever the code calls
 # its variables ("expected", "got").
 KEPT_WORDS = frozenset("""Args Returns Raises Yields numpy Python PyTorch torch float int bool str dict tuple list
-None True False inf nan NaN ln exp log sqrt sum max min abs tanh relu sigmoid softmax argmax onehot eps ReLU id""".split())
+None True False inf nan NaN ln exp log sqrt sum max min abs tanh relu sigmoid softmax argmax onehot eps ReLU
+id""".split())
 FUNCTION_WORDS = frozenset("""the an of and or is are was be been must should would will can with for to in on at by
 from not each every its it has have had gave got expected this that than these those same as into over after
 before only all no one two three your you when where which what""".split())

@@ -1,8 +1,10 @@
 """What a student reads about a known mistake, in their notebook's language: the hint and the verdict's labels.
 
 The known mistakes' names and messages (autograder/hidden/<a>_mistakes.py), the hidden cases' names
-(autograder/hidden/<a>.py) and the sentences around them are translated in locale/<language>/LC_MESSAGES/autograder.po (template.py lists them; `make catalogues` refreshes
-the catalogue). A message without a translation is shown in English, with the English book's link.
+(autograder/hidden/<a>.py) and the sentences around them are translated in
+locale/<language>/LC_MESSAGES/autograder.po (template.py lists them; `make catalogues`, or `python
+book/_ext/editions.py quick`, refreshes the catalogue). A message without a translation is shown in English,
+with the English book's link.
 """
 from __future__ import annotations
 
