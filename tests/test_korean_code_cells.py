@@ -289,7 +289,8 @@ def test_the_korean_feedback_shows_korean_test_cells_and_what_their_messages_pri
     cell.outputs = [NotebookNode(output_type="error", ename="AssertionError", evalue=shape,
                                  traceback=[f"AssertionError: {shape}"]),
                     NotebookNode(output_type="stream", name="stdout",
-                                 text="Visible test failed: AssertionError: relu step gave [[1 2]], expected [[0, 0]]\n"
+                                 text="Visible test failed: AssertionError: relu step on the same example gave [[1 2]], "
+                                      "expected [[0, 1]]\n"
                                       "visible rnn_step tests passed\nmy own line, expected\n")]
     shown = translation.localize_release_cells(graded, english, assignment, "ko")
     mine = next(c for c in shown.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "test_rnn_step")
@@ -298,8 +299,9 @@ def test_the_korean_feedback_shows_korean_test_cells_and_what_their_messages_pri
     assert mine.source == korean.source
     assert mine.outputs[0].evalue == "h_next의 형태: (3, 4), 기대한 형태: (N, H) = (3, 5)"
     assert mine.outputs[0].traceback == [f"AssertionError: {mine.outputs[0].evalue}"]
-    assert mine.outputs[1].text == ("Visible test failed: AssertionError: relu로 한 시점을 계산한 결과: [[1 2]], "
-                                    "기대한 값: [[0, 0]]\nrnn_step의 공개 테스트를 통과했다\nmy own line, expected\n")
+    assert mine.outputs[1].text == ("Visible test failed: AssertionError: 같은 예에서 relu로 한 시점을 계산한 결과: "
+                                    "[[1 2]], 기대한 값: [[0, 1]]\nrnn_step의 공개 테스트를 통과했다\n"
+                                    "my own line, expected\n")
     answers = [c for c in shown.cells if cell_role(c) == ANSWER]
     assert [c.source for c in answers] == [c.source for c in graded.cells if cell_role(c) == ANSWER]
 
