@@ -57,7 +57,7 @@ def grade_student(assignment: str, student_id: str, student_dir: str, work: str,
         os.remove(feedback_path)  # a page from an earlier submission must not outlive its grade
     try:
         row = _grade(assignment, student_id, student_dir, layout.course(student_id), feedback_path, template,
-                     options, zygote_socket, note, refused)
+                     options, zygote_socket, note, refused, mathjax=layout.mathjax)
     except Exception as error:  # a grader bug must cost one row, not the batch
         row = GradeRow(student_id, assignment, 0.0, template.max_score, "error",
                        one_line(f"{type(error).__name__}: {error}"))
@@ -72,7 +72,7 @@ def grade_student(assignment: str, student_id: str, student_dir: str, work: str,
 
 
 def _grade(assignment, student_id, student_dir, root, feedback_path, template, options, zygote_socket, note="",
-           refused=None):
+           refused=None, *, mathjax):
     notes = [note] if note else []
     submitted_at = ""  # set once the notebook graded is chosen; row() reads it when called
 
@@ -153,7 +153,8 @@ def _grade(assignment, student_id, student_dir, root, feedback_path, template, o
         notes.insert(0, limit)
     if language != "en":  # nbgrader restored the release's English instructions: the feedback shows the student's
         autograded = translation.localize_release_cells(autograded, release, assignment, language)
-    feedback.write_feedback(autograded, feedback_path, assignment, NBGRADER_STUDENT, api.coursedir.db_url)
+    feedback.write_feedback(autograded, feedback_path, assignment, NBGRADER_STUDENT, api.coursedir.db_url, language,
+                            mathjax)
     score, tests = _scores(api, assignment, NBGRADER_STUDENT, autograded)
     return row(status, score, tests=tests)
 

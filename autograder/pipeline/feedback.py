@@ -2,16 +2,28 @@
 
 `nbgrader generate_feedback` builds an app, a converter and an HTML exporter for every student, and compiles
 the page's Jinja templates each time: about a quarter of its cost. Here nbgrader's GenerateFeedback converter,
-configured by course_config() (ClearHiddenTests, then GetGrades, with nbgrader's feedback template), makes
-its exporter once per process, and every student's page is that exporter applied to their autograded
-notebook, with their own gradebook. The page is the one nbgrader would write.
+configured by course_config() (ClearHiddenTests, then GetGrades, then HideScoreOutputs, with the course's
+feedback template), makes its exporter once per process, and every student's page is that exporter applied to
+their autograded notebook, with their own gradebook.
+
+The page is nbgrader's feedback page made readable offline and by everyone (templates/gatebygate_feedback):
+  * in the student's language (`<html lang>`), with the grader's English labels marked as English;
+  * math typeset by MathJax 3, the copy the book's site ships (the sphinx-mathjax-offline package), installed
+    once per grading run beside the pages (Layout.mathjax) and loaded by a relative address: nothing is fetched;
+  * every line wraps, so no box scrolls sideways; the verdicts' book references are links to the published
+    book, in the student's edition (i18n/sections.py), the section's title their text;
+  * colours that pass WCAG 2 AA contrast, code included (colours.py), and links underlined;
+  * no score output: the grader's partial score (an execute_result nbgrader reads) is the cell's heading.
 """
 from __future__ import annotations
 
 import functools
+import html
+import importlib.metadata
 import os
 import re
-
+import shutil
+import tempfile
 from typing import Any
 
 from nbconvert.exporters import HTMLExporter, TemplateExporter
@@ -19,18 +31,32 @@ from nbconvert.filters.highlight import Highlight2HTML
 from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
 from nbformat import NotebookNode
 from nbgrader.converters import GenerateFeedback
+from nbgrader.preprocessors import NbGraderPreprocessor
 
+from ..i18n.sections import link_book_references
+from ..judge.wire import CELL_VERDICT_KEY, VERDICT_KEY
 from .config import course_config
 
 IMAGE_WITHOUT_ALT = re.compile(r"<img(?![^>]*\balt=)")
+# MathJax as the book's site has it: the package's copy, of which a page needs the TeX-to-CommonHTML bundle and
+# what it loads on demand (fonts, TeX extensions, the menu's safe mode and accessibility tools). About 7 MB.
+MATHJAX_PACKAGE = "sphinx-mathjax-offline"
+MATHJAX_SCRIPT = "tex-chtml.js"
+MATHJAX_PARTS = (MATHJAX_SCRIPT, "output/chtml", "input/tex/extensions", "ui", "a11y", "sre")
 
 
-def write_feedback(autograded: NotebookNode, path: str, assignment: str, student_id: str, db_url: str) -> None:
-    """Render the autograded notebook node as `student_id`'s feedback page, at `path`."""
+def write_feedback(autograded: NotebookNode, path: str, assignment: str, student_id: str, db_url: str,
+                   language: str, mathjax: str) -> None:
+    """Render the autograded notebook node as `student_id`'s feedback page, at `path`, in `language`, loading
+    MathJax from the folder `mathjax` (installed there by the first page that needs it)."""
+    folder = os.path.dirname(path)
     resources = {  # what nbgrader's converters give each notebook (BaseConverter.init_single_notebook_resources)
         "unique_key": assignment,
         "output_files_dir": f"{assignment}_files",
         "nbgrader": {"student": student_id, "assignment": assignment, "notebook": assignment, "db_url": db_url},
+        # and what the course's template adds
+        "feedback": {"language": language,
+                     "mathjax": os.path.relpath(install_mathjax(mathjax), folder).replace(os.sep, "/")},
     }
     html, _ = _exporter().from_notebook_node(autograded, resources=resources)
     os.makedirs(os.path.dirname(path), exist_ok=True)
@@ -80,13 +106,69 @@ class RememberedHighlight(Highlight2HTML):
         return remembered if remembered is not None else super().__call__(source, language, metadata)
 
 
+class HideScoreOutputs(NbGraderPreprocessor):
+    """Drop a test cell's execute_result from its page: the grader's partial score, which nbgrader reads from
+    the autograded notebook (any number the student's code left there was made a display output before), and
+    which the page shows in the cell's heading and its last line. Shown as well, it read "Out[7]: 0.333333"."""
+
+    def preprocess_cell(self, cell: NotebookNode, resources: dict, index: int) -> tuple[NotebookNode, dict]:
+        nbgrader = cell.metadata.get("nbgrader", {})
+        if cell.cell_type == "code" and nbgrader.get("grade") and not nbgrader.get("solution"):
+            cell.outputs = [output for output in cell.outputs if output.output_type != "execute_result"]
+        return cell, resources
+
+
+def verdict_html(output: NotebookNode) -> str:
+    """A grader's verdict output (a function's cases and diagnosis, or a cell's score line) as HTML lines, its
+    book references linked; "" for any other output. One element per line, so that a long line wraps under
+    its own start (the page's CSS indents the rest of it)."""
+    metadata = output.get("metadata") or {}
+    if VERDICT_KEY not in metadata and CELL_VERDICT_KEY not in metadata:
+        return ""
+    text = (output.get("data") or {}).get("text/plain", "")
+    return "".join(f'<div class="verdict-line">{link_book_references(html.escape(line))}</div>'
+                   for line in str(text).splitlines())
+
+
+# ------------------------------------------------------------------------------------------------- MathJax
+def mathjax_source() -> str:
+    """The folder of MathJax files that the site's MathJax package ships."""
+    return str(importlib.metadata.distribution(MATHJAX_PACKAGE).locate_file(f"{MATHJAX_PACKAGE}/static/mathjax"))
+
+
+def install_mathjax(folder: str) -> str:
+    """Copy MathJax into `folder` unless it is there already; return its script's path. Workers may race to do
+    it: each copies into a folder of its own beside it and renames that into place, and the first one wins."""
+    script = os.path.join(folder, MATHJAX_SCRIPT)
+    if os.path.isfile(script):
+        return script
+    os.makedirs(os.path.dirname(folder), exist_ok=True)
+    staging = tempfile.mkdtemp(prefix=".mathjax-", dir=os.path.dirname(folder))
+    source = mathjax_source()
+    for part in MATHJAX_PARTS:
+        origin, copy = os.path.join(source, part), os.path.join(staging, part)
+        if os.path.isdir(origin):
+            shutil.copytree(origin, copy)
+        else:
+            os.makedirs(os.path.dirname(copy), exist_ok=True)
+            shutil.copyfile(origin, copy)
+    os.chmod(staging, 0o755)  # mkdtemp's folder is private; the pages are read by whoever opens them
+    try:
+        os.rename(staging, folder)
+    except OSError:  # another worker's copy is in place
+        shutil.rmtree(staging, ignore_errors=True)
+    return script
+
+
 @functools.lru_cache(maxsize=None)
 def _exporter():
-    """The exporter that GenerateFeedback.start() would make, with the preprocessors it would register."""
+    """The exporter that GenerateFeedback.start() would make, with the preprocessors it would register, and the
+    course template's filter."""
     converter = GenerateFeedback(config=course_config())
     exporter = FeedbackExporter(parent=converter, config=converter.config)
     for preprocessor in converter.preprocessors:
         exporter.register_preprocessor(preprocessor)
+    exporter.register_filter("verdict_html", verdict_html)
     return exporter
 
 
