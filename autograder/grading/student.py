@@ -215,5 +215,7 @@ def _scores(api, assignment, student_id, autograded):
 
 def prewarm(assignment: str, template: Template) -> None:
     """Do once, before forking the workers, what every worker would otherwise do for its first student."""
-    feedback.prewarm(nbformat.read(template.release, as_version=4))
+    release = nbformat.read(template.release, as_version=4)
+    feedback.prewarm(release, [translation.translate_notebook(release, assignment, language)[0]
+                               for language in translation.LANGUAGES])
     hidden.expected(assignment)  # the reference's outputs, cached in the process, inherited by the workers

@@ -87,13 +87,16 @@ def link_book_references(line: str) -> str:
     A reference "(book/<chapter>.html#<anchor>)" names the section it points to just before it, as a hint does
     ("See 2.3 Sigmoid versus tanh (book/…)", "2.3 ‘시그모이드 대 tanh’ 절을 보라(ko/book/…)"): that title becomes
     the link and the path is dropped. A reference whose title is not before it becomes a link of its own, the
-    section's title its text. The path is rebuilt from the matched names, never copied from the text.
+    section's title its text. A reference to a section the book does not have stays as it is. The address is
+    rebuilt from the matched names, never copied from the text.
     """
     pieces, done = [], 0
     for match in BOOK_REFERENCE.finditer(line):
         language = match["language"] or "en"
         link = f"book/{match['chapter']}.html#{match['anchor']}"
         title, number = section_title(f"{match['chapter']}#{match['anchor']}", language)
+        if not number:  # no such section: a link would lead nowhere
+            continue
         anchor = (f'<a href="{html.escape(book_url(link, language))}" hreflang="{language}">'
                   f'{html.escape(title)}</a>')
         before = line[done:match.start()]

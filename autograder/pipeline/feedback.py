@@ -13,7 +13,8 @@ The page is nbgrader's feedback page made readable offline and by everyone (temp
   * every line wraps, so no box scrolls sideways; the verdicts' book references are links to the published
     book, in the student's edition (i18n/sections.py), the section's title their text;
   * colours that pass WCAG 2 AA contrast, code included (colours.py), and links underlined;
-  * no score output: the grader's partial score (an execute_result nbgrader reads) is the cell's heading.
+  * no score output: the grader's partial score (an execute_result nbgrader reads) is the cell's heading;
+  * a student's own markdown is sanitized; the release's, remembered by prewarm(), is shown as it is.
 """
 from __future__ import annotations
 
@@ -24,8 +25,10 @@ import os
 import re
 import shutil
 import tempfile
-from typing import Any
+from typing import Any, Callable, Iterable
 
+import bleach
+from jinja2 import pass_context
 from nbconvert.exporters import HTMLExporter, TemplateExporter
 from nbconvert.filters.highlight import Highlight2HTML
 from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
@@ -126,8 +129,38 @@ def verdict_html(output: NotebookNode) -> str:
     if VERDICT_KEY not in metadata and CELL_VERDICT_KEY not in metadata:
         return ""
     text = (output.get("data") or {}).get("text/plain", "")
+    text = "".join(text) if isinstance(text, list) else str(text)
     return "".join(f'<div class="verdict-line">{link_book_references(html.escape(line))}</div>'
-                   for line in str(text).splitlines())
+                   for line in text.splitlines())
+
+
+# ------------------------------------------------------------------------------------------- markdown cells
+# The markdown cells a page shows as they are: the release's, in every language it is released in, rendered
+# once by prewarm() in the grading run's parent ({source: HTML}). Any other markdown is the student's own.
+_REMEMBERED_MARKDOWN: dict[str, str] = {}
+# What a student's own markdown may keep once rendered: the formatting markdown makes, nothing that runs.
+STUDENT_MARKDOWN_TAGS = frozenset({
+    "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "div", "dl", "dt", "em", "h1", "h2", "h3", "h4",
+    "h5", "h6", "hr", "i", "img", "li", "ol", "p", "pre", "span", "strong", "sub", "sup", "table", "tbody", "td",
+    "th", "thead", "tr", "ul"})
+STUDENT_MARKDOWN_ATTRIBUTES = {"*": ["class", "id", "title"], "a": ["href", "title"], "img": ["src", "alt", "title"],
+                               "th": ["align"], "td": ["align"]}
+
+
+def page_markdown(exporter: HTMLExporter) -> Callable:
+    """The page's markdown filter (the template's `page_markdown`): a release cell's remembered HTML, or a
+    student's own markdown rendered by `exporter` and sanitized, as their outputs are. nbgrader's template
+    renders markdown cells unsanitized, so a student's <script> or onerror= in one ran in the browser of
+    whoever opened their page."""
+    @pass_context
+    def markdown(context: Any, source: str) -> str:
+        if not (context.get("cell") or {}).get("attachments"):
+            remembered = _REMEMBERED_MARKDOWN.get(source)
+            if remembered is not None:
+                return remembered
+        return bleach.clean(exporter.markdown2html(context, source), tags=STUDENT_MARKDOWN_TAGS,
+                            attributes=STUDENT_MARKDOWN_ATTRIBUTES)
+    return markdown
 
 
 # ------------------------------------------------------------------------------------------------- MathJax
@@ -169,14 +202,20 @@ def _exporter():
     for preprocessor in converter.preprocessors:
         exporter.register_preprocessor(preprocessor)
     exporter.register_filter("verdict_html", verdict_html)
+    exporter.register_filter("page_markdown", page_markdown(exporter))
     return exporter
 
 
-def prewarm(release: NotebookNode | None = None) -> FeedbackExporter:
+def prewarm(release: NotebookNode | None = None, localized: Iterable[NotebookNode] = ()) -> FeedbackExporter:
     """Build the exporter and compile its page template now, in the parent, before workers are forked; and
-    highlight the code cells of the release notebook node `release`, which every page shows again."""
+    highlight the code cells of the release notebook node `release`, which every page shows again, and render
+    its markdown cells and those of its `localized` versions (the only markdown a page shows unsanitized)."""
     exporter = _exporter()
     exporter.template  # noqa: B018 (compiles it)
+    for notebook in ([release] if release is not None else []) + list(localized):
+        for cell in notebook.cells:
+            if cell.cell_type == "markdown" and not cell.get("attachments"):
+                _REMEMBERED_MARKDOWN[cell.source] = exporter.markdown2html({}, cell.source)
     if release is not None:
         # The lexer a page is highlighted with is the executed notebook's, which ipykernel sets to ipython3.
         language = release.metadata.get("language_info", {})
