@@ -151,7 +151,8 @@ def write_submission(subs: Any, student: str, assignment: str, notebook: nbforma
 SIGN_FLIPPED_SIGMOID = "def sigmoid(x):\n    return np.exp(-np.logaddexp(0, x))"
 # A student's own markdown cell, as hostile as markdown gets, with math in it
 STUDENT_MARKDOWN = ("My notes: $\\sigma(0) = 1/2$. <script>alert('markdown')</script>"
-                    "<img src=x onerror=\"alert('onerror')\"> [a link](javascript:alert('href'))")
+                    "<img src=\"javascript:alert('src')\" onerror=\"alert('onerror')\">"
+                    " [a link](javascript:alert('href'))")
 
 
 def feedback_class(subs: Any, out: str, workers: int = 2) -> dict[str, GradeRow]:
