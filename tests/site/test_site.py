@@ -7,6 +7,7 @@ files, and with axe-core's WCAG 2 A/AA rules (axe-core from npm: tests/site/pack
 test-site` installs into tests/site/node_modules with `npm ci`).
 """
 import functools
+import html
 import http.server
 import json
 import os
@@ -355,6 +356,20 @@ def switch_target(browser):
 def test_the_korean_edition_has_every_english_page():
     english = [page for page in pages() if not page.startswith("ko/")]
     assert english and not set(f"ko/{page}" for page in english) ^ set(korean_pages())
+
+
+def test_every_page_names_its_published_address_as_canonical():
+    """html.baseurl in _config.yml is where the site is published: each page's canonical address is its own
+    there, the Korean edition's under ko/ (not the English page's)."""
+    wrong = []
+    for page in pages():
+        if page in ("index.html", "ko/index.html"):  # redirects to the landing page
+            continue
+        with open(os.path.join(SITE, page), encoding="utf-8") as handle:
+            found = re.search(r'<link rel="canonical" href="([^"]+)"', handle.read())
+        if not found or html.unescape(found.group(1)) != book_url(page):
+            wrong.append(f"{page}: {found and found.group(1)}")
+    assert not wrong, "\n".join(wrong[:10])
 
 
 def test_the_language_switch_leads_to_the_same_page_both_ways(browser, server):
