@@ -12,6 +12,7 @@ import nbformat
 import pytest
 from bs4 import BeautifulSoup
 from nbconvert.exporters import HTMLExporter
+from pygments.token import Comment
 
 from autograder import hidden
 from autograder.course import EXERCISES_DIR
@@ -177,3 +178,27 @@ def test_code_colours_pass_wcag_aa():
                if word.startswith("#")]
     assert colours and min(contrast(colour, CODE_BACKGROUND) for colour in colours) >= 4.5
     assert contrast("#3D7B7B", CODE_BACKGROUND) < 4.5, "pygments' own comment colour did not pass"
+
+
+def test_plain_nbgrader_gets_the_same_page_in_english_without_math(graded):
+    """`nbgrader generate_feedback --NbGrader.config_file=autograder/nbgrader_config.py` makes its own exporter
+    from the course's configuration, without the grader's resources: the course's page, in English, sanitized."""
+    from nbgrader.converters import GenerateFeedback
+
+    from autograder.grading.layout import autograded_notebook
+    from autograder.pipeline.config import course_config
+
+    _, layout = graded
+    course = layout.course("own_cells")
+    converter = GenerateFeedback(config=course_config())
+    exporter = HTMLExporter(config=converter.config)
+    for preprocessor in converter.preprocessors:  # as GenerateFeedback.convert_single_notebook has them run
+        exporter.register_preprocessor(preprocessor)
+    notebook = nbformat.read(autograded_notebook(course, A01), as_version=4)
+    resources = {"nbgrader": {"student": "student", "assignment": A01, "notebook": A01,
+                              "db_url": "sqlite:///" + os.path.join(course, "gradebook.db")}}
+    page = BeautifulSoup(exporter.from_notebook_node(notebook, resources=resources)[0], "html.parser")
+    assert page.html["lang"] == "en" and not page.find("script", src=True)
+    assert page.select(".verdict-line") and not page.find("script", string=re.compile("alert"))
+    comment = READABLE_CODE.styles[Comment].split()[-1]
+    assert f".highlight .c1 {{ color: {comment.upper()};" in str(page), "the code's colours that pass WCAG 2 AA"

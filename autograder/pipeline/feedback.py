@@ -25,12 +25,13 @@ import os
 import re
 import shutil
 import tempfile
-from typing import Any, Callable, Iterable
+from typing import Any, Iterable
 
 import bleach
 from jinja2 import pass_context
 from nbconvert.exporters import HTMLExporter, TemplateExporter
 from nbconvert.filters.highlight import Highlight2HTML
+from nbconvert.filters.markdown_mistune import markdown2html_mistune
 from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
 from nbformat import NotebookNode
 from nbgrader.converters import GenerateFeedback
@@ -147,20 +148,17 @@ STUDENT_MARKDOWN_ATTRIBUTES = {"*": ["class", "id", "title"], "a": ["href", "tit
                                "th": ["align"], "td": ["align"]}
 
 
-def page_markdown(exporter: HTMLExporter) -> Callable:
-    """The page's markdown filter (the template's `page_markdown`): a release cell's remembered HTML, or a
-    student's own markdown rendered by `exporter` and sanitized, as their outputs are. nbgrader's template
-    renders markdown cells unsanitized, so a student's <script> or onerror= in one ran in the browser of
-    whoever opened their page."""
-    @pass_context
-    def markdown(context: Any, source: str) -> str:
-        if not (context.get("cell") or {}).get("attachments"):
-            remembered = _REMEMBERED_MARKDOWN.get(source)
-            if remembered is not None:
-                return remembered
-        return bleach.clean(exporter.markdown2html(context, source), tags=STUDENT_MARKDOWN_TAGS,
-                            attributes=STUDENT_MARKDOWN_ATTRIBUTES)
-    return markdown
+@pass_context
+def page_markdown(context: Any, source: str) -> str:
+    """The page's markdown filter: a release cell's HTML as prewarm() remembered it, or a student's own markdown
+    rendered and sanitized, as their outputs are. (nbgrader's template renders every markdown cell as it is, so
+    a <script> or an onerror= in a student's cell ran in the browser of whoever opened their page.)"""
+    if not (context.get("cell") or {}).get("attachments"):
+        remembered = _REMEMBERED_MARKDOWN.get(source)
+        if remembered is not None:
+            return remembered
+    return bleach.clean(markdown2html_mistune(source), tags=STUDENT_MARKDOWN_TAGS,
+                        attributes=STUDENT_MARKDOWN_ATTRIBUTES)
 
 
 # ------------------------------------------------------------------------------------------------- MathJax
@@ -195,14 +193,11 @@ def install_mathjax(folder: str) -> str:
 
 @functools.lru_cache(maxsize=None)
 def _exporter():
-    """The exporter that GenerateFeedback.start() would make, with the preprocessors it would register, and the
-    course template's filter."""
+    """The exporter that GenerateFeedback.start() would make, with the preprocessors it would register."""
     converter = GenerateFeedback(config=course_config())
     exporter = FeedbackExporter(parent=converter, config=converter.config)
     for preprocessor in converter.preprocessors:
         exporter.register_preprocessor(preprocessor)
-    exporter.register_filter("verdict_html", verdict_html)
-    exporter.register_filter("page_markdown", page_markdown(exporter))
     return exporter
 
 
