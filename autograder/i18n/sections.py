@@ -101,9 +101,9 @@ def link_book_references(line: str) -> str:
                   f'{html.escape(title)}</a>')
         before = line[done:match.start()]
         at = before.rfind(html.escape(title))
-        if at >= 0:
+        if at >= 0:  # the title becomes the link; the space that stood before the path goes with it
             pieces.append(before[:at] + anchor + before[at + len(html.escape(title)):].rstrip(" "))
         else:
-            pieces.append(before + f"({(number + ' ') if number else ''}{anchor})")
+            pieces.append(before + f"({number} {anchor})")
         done = match.end()
     return "".join(pieces) + line[done:]
