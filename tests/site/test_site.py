@@ -333,6 +333,9 @@ def test_a_feedback_page_typesets_math_offline_wraps_and_passes_axe(browser, fee
     assert not browser.execute_script(RAW_TEX), "raw TeX left on the page"
     assert "$$" not in browser.find_element(By.TAG_NAME, "body").text
     assert not browser.execute_script(SCROLLING), "boxes that scroll sideways or cut their lines off"
+    padding = browser.execute_script("return [...document.querySelectorAll('.rendered_html th')]"
+                                     ".map(th => parseFloat(getComputedStyle(th).paddingLeft))")
+    assert padding and min(padding) >= 8, "table headers run together"
     if student.startswith("sign_flip"):
         links = browser.execute_script("return [...document.querySelectorAll('.verdict a')].map(a => a.href)")
         edition = "" if language == "en" else "ko/"
