@@ -17,7 +17,7 @@ from pygments.token import Comment
 from autograder import hidden
 from autograder.course import EXERCISES_DIR
 from autograder.grading.student import prewarm
-from autograder.grading.layout import Layout
+from autograder.grading.layout import Layout, autograded_notebook
 from autograder.i18n.hints import hint
 from autograder.i18n.sections import book_url, link_book_references, section_title, site_url
 from autograder.pipeline import feedback
@@ -116,11 +116,16 @@ def test_a_reference_to_a_section_the_book_lacks_is_not_linked():
 
 
 def test_no_score_output_under_a_test_cell_and_the_students_own_outputs_kept(graded):
-    pages, _ = graded
+    pages, layout = graded
     page = pages["sign_flip_en"]
-    # sigmoid's test cell earned partial credit: nbgrader read it from an execute_result that the page leaves out
-    test_cell = page.find(id="test_sigmoid").find_parent(class_="cell")
-    assert "Score: 0.2 / 1.0" in test_cell.get_text(" ", strip=True)
+    # sigmoid's test cell earned partial credit, which nbgrader read from an execute_result: the page leaves it out
+    autograded = nbformat.read(autograded_notebook(layout.course("sign_flip_en"), A01), as_version=4)
+    test_cell = next(cell for cell in autograded.cells if cell.metadata.get("nbgrader", {}).get("grade_id")
+                     == "test_sigmoid")
+    score = next(o for o in test_cell.outputs if o.output_type == "execute_result").data["text/plain"]
+    assert 0 < float(score) < 1
+    shown = page.find(id="test_sigmoid").find_parent(class_="cell").get_text(" ", strip=True)
+    assert f"Score: {round(float(score), 2)} / 1.0" in shown
     assert all(not cell.select(".output_prompt") for cell in page.select(".cell")
                if cell.find(class_="nbgrader_cell") and "Grade cell" in cell.get_text())
     assert not re.search(r"Out\[\d*\]", page.get_text())
@@ -185,7 +190,6 @@ def test_plain_nbgrader_gets_the_same_page_in_english_without_math(graded):
     from the course's configuration, without the grader's resources: the course's page, in English, sanitized."""
     from nbgrader.converters import GenerateFeedback
 
-    from autograder.grading.layout import autograded_notebook
     from autograder.pipeline.config import course_config
 
     _, layout = graded
