@@ -18,6 +18,7 @@ from autograder.i18n import translation
 from autograder.course import list_assignments
 from autograder import hidden
 from autograder.i18n.hints import hint
+from autograder.i18n.sections import BOOK_REFERENCE
 from autograder.i18n.template import grader_messages
 from autograder.grading.run import grade_class
 from autograder.testing import exercise_notebook, set_answer, solved_exercise
@@ -141,7 +142,7 @@ SIGN_FLIPPED_SIGMOID = "def sigmoid(x):\n    return np.exp(-np.logaddexp(0, x))"
 
 def as_shown(hint_text):
     """A hint as a feedback page shows it: its book reference "(ko/book/….html#…)" is a link on the title before it."""
-    return re.sub(r" ?\((?:ko/)?book/[\w-]+\.html#[\w-]+\)", "", hint_text)
+    return re.sub(" ?" + BOOK_REFERENCE.pattern, "", hint_text)
 
 
 def sign_flip():
