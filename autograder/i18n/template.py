@@ -6,7 +6,7 @@ import polib
 from .. import hidden
 from ..course import list_assignments
 from ..judge.verdicts import wording_sentences
-from .hints import HINT
+from .hints import GRADE_NOTE, HINT, PRACTICE_SENTENCES
 
 
 def grader_messages() -> list[tuple[str, str]]:
@@ -14,6 +14,8 @@ def grader_messages() -> list[tuple[str, str]]:
     found = {HINT: "the sentence around a known mistake (autograder/i18n/hints.py)"}
     found.update((text, "the feedback page's verdicts (autograder/judge/verdicts.py, Wording)")
                  for text in wording_sentences().values())
+    found.update((text, "the student edition's check, on practice cases (autograder/i18n/hints.py)")
+                 for text in [*PRACTICE_SENTENCES.values(), GRADE_NOTE])
     for assignment in list_assignments():
         for function, mistakes in hidden.mistakes(assignment).items():
             for mistake in mistakes:

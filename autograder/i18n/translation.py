@@ -28,11 +28,9 @@ from markdown_it.token import Token
 from myst_parser.config.main import MdParserConfig
 from myst_parser.parsers.mdit import create_md_parser
 
-from ..course import REPO_ROOT
+from ..course import LANGUAGES, METADATA_KEY, REPO_ROOT, assignment_of, notebook_language  # noqa: F401 (theirs)
 
 LOCALE_DIR = os.path.join(REPO_ROOT, "locale")
-LANGUAGES = ("ko",)
-METADATA_KEY = "gatebygate"
 TABLE_CELL = re.compile(r"(?<!\\)\|")
 # MyST markup that is code, not prose (book/_ext/catalogue_check.py checks that translations keep it).
 CODE = re.compile(r"(`+)(?!`)(.+?)(?<!`)\1(?!`)")
@@ -51,14 +49,6 @@ def needs_translation(message: str) -> bool:
     return re.search(r"[^\W\d_]{2,}", prose) is not None
 
 
-def notebook_language(notebook: dict) -> str:
-    """"ko" for a notebook this module made in Korean, else "en". Read from a student's notebook, so anything
-    unexpected in it means English."""
-    metadata = notebook.get("metadata", {}).get(METADATA_KEY)
-    language = metadata.get("language") if isinstance(metadata, dict) else None
-    return language if isinstance(language, str) and language in LANGUAGES else "en"
-
-
 def localized_name(assignment: str, language: str) -> str:
     """The student notebook's file name in `language`: a01.ipynb, a01.ko.ipynb."""
     return f"{assignment}.ipynb" if language == "en" else f"{assignment}.{language}.ipynb"
@@ -67,15 +57,6 @@ def localized_name(assignment: str, language: str) -> str:
 def student_notebook_names(assignment: str) -> list[str]:
     """The names a student's notebook may have, English first: a01.ipynb, a01.ko.ipynb."""
     return [localized_name(assignment, language) for language in ("en", *LANGUAGES)]
-
-
-def assignment_of(path: str) -> str:
-    """The assignment a notebook file is for, by its name: a01.ipynb and a01.ko.ipynb are both a01."""
-    stem = os.path.basename(path)[:-len(".ipynb")] if path.endswith(".ipynb") else os.path.basename(path)
-    for language in LANGUAGES:
-        if stem.endswith("." + language):
-            return stem[:-len(language) - 1]
-    return stem
 
 
 def catalogue_path(assignment: str, language: str) -> str:

@@ -6,6 +6,10 @@
                                               known-mistake messages as autograder.po
     python book/_ext/editions.py notebooks    book/<chapter>.ko.ipynb from the catalogues, the notebooks the
                                               Korean chapters' launch buttons open (make book runs it)
+    python book/_ext/editions.py student      the student edition's site, both languages, in
+                                              _build/student-site/html: the same build, its repository, Binder
+                                              and Colab buttons pointing at _config.yml's `student_edition`
+                                              (make student runs it, after make book)
 
 `jupyter-book build` cannot set Sphinx's `language`, so both go through `jupyter_book.sphinx.build_sphinx`, the
 function behind that command, with the same _config.yml and _toc.yml and three overrides: the language, the
@@ -18,6 +22,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import yaml
+
 ROOT = Path(__file__).resolve().parents[2]
 BUILD = ROOT / "_build"
 LOCALE = ROOT / "locale"
@@ -26,8 +32,9 @@ from autograder.i18n.template import write_grader_template  # noqa: E402
 from autograder.i18n.translation import GRADER_DOMAIN, LANGUAGES, write_localized_chapters  # noqa: E402
 
 
-def build(builder, outdir, doctreedir, **overrides):
-    """Run one Sphinx build of the book as `jupyter-book build` would; its exit status."""
+def build(builder, outdir, doctreedir, config=ROOT / "_config.yml", **overrides):
+    """Run one Sphinx build of the book as `jupyter-book build` would (with `config` for _config.yml); its exit
+    status."""
     from jupyter_book.sphinx import build_sphinx
 
     overrides = {
@@ -36,7 +43,7 @@ def build(builder, outdir, doctreedir, **overrides):
         "nb_execution_cache_path": str(BUILD / ".jupyter_cache"),
         **overrides,
     }
-    result = build_sphinx(str(ROOT), str(outdir), path_config=str(ROOT / "_config.yml"), noconfig=True,
+    result = build_sphinx(str(ROOT), str(outdir), path_config=str(config), noconfig=True,
                           confoverrides=overrides, doctreedir=str(doctreedir), builder=builder,
                           warningiserror=True, keep_going=True, quiet=True)
     return result if isinstance(result, int) else 1
@@ -55,6 +62,26 @@ def edition(language):
     return build("html", BUILD / "html" / language, BUILD / f".doctrees-{language}", language=language)
 
 
+def student_site():
+    """Both editions of the site as make book builds them, into _build/student-site/html (Korean in its ko/),
+    from _config.yml with the repository's address replaced by the student edition's: the repository, Binder and
+    Colab buttons then open the student edition, never this repository."""
+    config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+    address = (config.get("student_edition") or {}).get("url")
+    if not address:
+        sys.exit("_config.yml has no student_edition: url: the student edition's address")
+    config["repository"] = {**config["repository"], "url": address}
+    folder = BUILD / "student-site"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "_config.yml").write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False),
+                                        encoding="utf-8")
+    status = build("html", folder / "html", BUILD / ".doctrees-student", config=folder / "_config.yml")
+    for language in LANGUAGES:
+        status = status or build("html", folder / "html" / language, BUILD / f".doctrees-student-{language}",
+                                 config=folder / "_config.yml", language=language)
+    return status
+
+
 def catalogues():
     """Extract every page's messages, then update each language's catalogues (sphinx-intl marks a changed
     message fuzzy and keeps its old translation as a suggestion)."""
@@ -71,12 +98,14 @@ def catalogues():
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("what", choices=[*LANGUAGES, "catalogues", "notebooks"])
+    parser.add_argument("what", choices=[*LANGUAGES, "catalogues", "notebooks", "student"])
     args = parser.parse_args()
     if args.what == "notebooks":
         for path in write_localized_chapters():
             print("wrote", Path(path).relative_to(ROOT))
         return 0
+    if args.what == "student":
+        return student_site()
     return catalogues() if args.what == "catalogues" else edition(args.what)
 
 
