@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import re
 from typing import Any, Callable, Iterator
 
 import numpy as np
@@ -57,9 +58,13 @@ def load_expected(data: dict) -> dict[str, Expected]:
 
 
 def _kind(field: str) -> str:
-    annotation = Expected.__annotations__[field]  # a string, or a ForwardRef to one (postponed annotations)
+    annotation = Expected.__annotations__[field]  # a string, a ForwardRef to one (postponed annotations), or a type
     annotation = getattr(annotation, "__forward_arg__", annotation)
-    annotation = (annotation if isinstance(annotation, str) else repr(annotation)).replace(" ", "")
+    if isinstance(annotation, type):
+        annotation = annotation.__name__
+    elif not isinstance(annotation, str):  # list[autograder.judge.checking.Case] -> list[Case]
+        annotation = re.sub(r"\b(?:\w+\.)+(\w+)", r"\1", repr(annotation))
+    annotation = annotation.replace(" ", "")
     if annotation == "list[Case]":
         return "cases"
     if annotation == "list[Mistake]":
@@ -136,21 +141,48 @@ def arrays_in_value(value: Any, depth: int = 0) -> Iterator[np.ndarray]:
 
 def is_round(number: float) -> bool:
     """A value anyone could write down (0, 1, 0.5, -1000, 0.25): two significant digits say all of it."""
-    return float(f"{number:.2g}") == number
+    return bool(_round(np.array([number], dtype=float))[0])
 
 
-def windows(array: np.ndarray) -> Iterator[np.ndarray]:
-    """The distinctive windows of an array: WINDOW consecutive values (flattened, C order) that are finite,
-    pairwise different at 6 significant digits and not round. An array with none is not distinctive: sigmoid
-    of zeros, a one-hot row, counts, ids."""
+def _round(values: np.ndarray) -> np.ndarray:
+    """is_round of each value (and True for nan and inf)."""
+    with np.errstate(all="ignore"):
+        finite = np.isfinite(values)
+        step = 10.0 ** (np.floor(np.log10(np.where(finite & (values != 0), np.abs(values), 1.0))) - 1)
+        return ~finite | (values == 0) | np.isclose(np.round(values / step) * step, values, rtol=1e-9, atol=0)
+
+
+def _six_digits(values: np.ndarray) -> np.ndarray:
+    """Each value rounded to 6 significant digits (two values print alike at %.6g when these are equal)."""
+    with np.errstate(all="ignore"):
+        magnitude = np.abs(np.where(np.isfinite(values) & (values != 0), values, 1.0))
+        step = 10.0 ** (np.floor(np.log10(magnitude)) - 5)
+        return np.round(values / step) * step
+
+
+def window_starts(array: Any) -> np.ndarray:
+    """Where each distinctive window of an array starts: WINDOW consecutive values (flattened, C order) that are
+    finite, not round and pairwise different at 6 significant digits. An array with none is not distinctive:
+    sigmoid of zeros, a one-hot row, counts, ids."""
+    flat = np.asarray(array, dtype=np.float64).reshape(-1)
+    count = flat.size - WINDOW + 1
+    if count <= 0:
+        return np.zeros(0, dtype=int)
+    usable = ~_round(flat)
+    six = _six_digits(flat)
+    good = np.ones(count, dtype=bool)
+    for i in range(WINDOW):
+        good &= usable[i:i + count]
+        for j in range(i + 1, WINDOW):
+            good &= six[i:i + count] != six[j:j + count]
+    return np.flatnonzero(good)
+
+
+def windows(array: Any) -> Iterator[np.ndarray]:
+    """The distinctive windows of an array (window_starts), in its own dtype."""
     flat = np.asarray(array).reshape(-1)
-    for start in range(0, flat.size - WINDOW + 1):
-        window = flat[start:start + WINDOW]
-        values = [float(v) for v in window]
-        if not all(np.isfinite(values)) or any(is_round(v) for v in values):
-            continue
-        if len({f"{v:.6g}" for v in values}) == WINDOW:
-            yield window
+    for start in window_starts(flat):
+        yield flat[start:start + WINDOW]
 
 
 def text_signature(window: np.ndarray) -> tuple[str, ...]:
@@ -158,28 +190,43 @@ def text_signature(window: np.ndarray) -> tuple[str, ...]:
     return tuple(f"{float(v):.6g}" for v in window)
 
 
+def text_signatures(array: Any) -> set[tuple[str, ...]]:
+    """The text signatures of every distinctive window of one array."""
+    flat = np.asarray(array, dtype=np.float64).reshape(-1)
+    starts = window_starts(flat)
+    if not starts.size:
+        return set()
+    needed = np.unique(np.concatenate([starts + k for k in range(WINDOW)]))
+    text = dict(zip(needed.tolist(), (f"{v:.6g}" for v in flat[needed].tolist())))
+    return {tuple(text[s + k] for k in range(WINDOW)) for s in starts.tolist()}
+
+
 def signatures(value: Any) -> set[tuple[str, ...]]:
     """The text signatures of every distinctive window of every array in a value."""
-    return {text_signature(w) for array in arrays_in_value(value) for w in windows(array)}
+    found = set()
+    for array in arrays_in_value(value):
+        found |= text_signatures(array)
+    return found
 
 
 def byte_signatures(value: Any) -> set[bytes]:
-    """The raw bytes of each array's first distinctive window, in its own dtype and as float64 and float32: how a
-    pickle, an .npy or a base64 blob holds it."""
+    """The raw bytes of each array's first distinctive window, in its own dtype and as float64 and float32 where it
+    stays distinctive there (a tiny float64 is 0 in float32): how a pickle, an .npy or a base64 blob holds it."""
     found = set()
     for array in arrays_in_value(value):
         first = next(windows(array), None)
-        if first is not None:
-            found.update(np.ascontiguousarray(first, dtype=dtype).tobytes()
-                         for dtype in {first.dtype, np.dtype(np.float64), np.dtype(np.float32)})
+        if first is None:
+            continue
+        for dtype in {first.dtype, np.dtype(np.float64), np.dtype(np.float32)}:
+            converted = np.ascontiguousarray(first, dtype=dtype)
+            if window_starts(converted).size:
+                found.add(converted.tobytes())
     return found
 
 
 def base64_blobs(text: str, minimum: int = 24) -> Iterator[bytes]:
     """The decoded bytes of every base64 run of at least `minimum` characters in a text (the wire encoding's
     arrays, a notebook's images)."""
-    import re
-
     for match in re.finditer(r"[A-Za-z0-9+/]{%d,}={0,2}" % minimum, text):
         run = match.group(0)
         try:

@@ -8,6 +8,7 @@ import argparse
 import sys
 
 from ..course import CourseError
+from ..isolation import sandbox
 from .notebook import CELL_TIMEOUT, NotebookCheck, can_sandbox, check_notebook
 from .practice import PracticeData, PracticeError, installed
 
@@ -30,7 +31,8 @@ def report(check: NotebookCheck, grade_note: str) -> list[str]:
     failed = sum(not t.passed for t in check.visible)
     cases = [passed for f in check.functions for passed in f.cases.values()]
     lines.append(f"{len(check.visible) - failed} passed, {failed} failed")
-    lines.append(f"practice cases: {sum(cases)} of {len(cases)} passed. {grade_note}")
+    lines.append(f"practice cases: {sum(cases)} of {len(cases)} passed")
+    lines.append(grade_note)
     return lines
 
 
@@ -47,8 +49,6 @@ def run(args: argparse.Namespace, data: PracticeData, limits=None) -> int:
     """Check args.notebook with `data`; print the report; 0 when everything passed, 1 when something failed."""
     use_sandbox = not args.no_sandbox and can_sandbox()
     if not args.no_sandbox and not use_sandbox:
-        from ..isolation import sandbox
-
         reason = "bubblewrap is not installed" if sandbox.missing_tools() else "the sandbox needs root"
         print(f"{reason}: running the notebook directly, as Jupyter would (grading runs it in a sandbox)")
     check = check_notebook(args.notebook, data, use_sandbox, args.timeout, limits)
