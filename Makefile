@@ -1,4 +1,4 @@
-# From a fresh clone: `make setup` (students), `make book` and `make test` (developers, CI). Each creates .venv on first use.
+# From a fresh clone: `make setup` (the venv alone), `make book`, `make student` and `make test` (developers, CI). Each creates .venv on first use.
 SHELL := bash
 .SHELLFLAGS := -eo pipefail -c
 PYTHON ?= python3
@@ -8,7 +8,7 @@ BIN    := $(abspath $(VENV))/bin
 export PATH := $(BIN):$(PATH)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: setup book catalogues test test-site exercises system-packages clean
+.PHONY: setup book student catalogues test test-site exercises system-packages clean
 
 # Debian packages the tests use: bubblewrap for the grading sandbox, chromium (+ driver, + a font with
 # Korean glyphs) for the browser test of the site. Installed only where we are root and they are missing;
@@ -30,7 +30,7 @@ system-packages:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	else echo "note: not installing $$missing (needs root and apt-get); tests that need them will be skipped"; fi
 
-## make setup: a student's set-up: .venv with requirements.txt, nothing else (no system packages, no tests).
+## make setup: .venv with requirements.txt, nothing else (no system packages, no tests). Students get the student edition (make student).
 setup: $(VENV)/.installed
 	@echo "Set up. Next: source $(VENV)/bin/activate && jupyter lab exercises/a01_rnn_forward/a01_rnn_forward.ipynb"
 
@@ -42,6 +42,13 @@ book: $(VENV)/.installed
 	$(BIN)/python book/_ext/prefill_cache.py
 	$(BIN)/jupyter-book build . --warningiserror --keep-going
 	$(BIN)/python book/_ext/editions.py ko
+
+## make student: the student edition, _build/student: everything students get and nothing that gives an answer
+## away (README.md, "The student edition"): the site, both editions, its buttons pointing at _config.yml's
+## student_edition; exercises/; the check package; the student README. Publish that folder; keep this repository.
+student: book
+	$(BIN)/python book/_ext/editions.py student
+	$(BIN)/python -m autograder student --site _build/student-site/html
 
 ## make catalogues: after an English edit, refresh the translation catalogues in locale/ (locale/README.md).
 catalogues: $(VENV)/.installed
@@ -56,9 +63,11 @@ test: $(VENV)/.installed system-packages
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest tests --ignore=tests/site
 
-## make test-site: build the site, then test it in a headless browser with no network.
-test-site: book system-packages
+## make test-site: build the site and the student edition, then test both in a headless browser with no network
+## (and search the student edition for anything that gives an answer away).
+test-site: student system-packages
 	$(BIN)/python -m pytest tests/site
+	SITE_DIR=$(CURDIR)/_build/student/site SITE_SOURCE_DIR=$(CURDIR)/_build/student $(BIN)/python -m pytest tests/site/test_site.py
 
 ## make exercises: regenerate exercises/ (the student release) from solutions/ with nbgrader.
 exercises: $(VENV)/.installed

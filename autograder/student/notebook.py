@@ -139,6 +139,8 @@ def check_notebook(path: str, data: PracticeData, use_sandbox: bool | None = Non
         use_sandbox = can_sandbox()
     elif use_sandbox and sandbox.missing_tools():
         raise CourseError(f"the sandbox needs {', '.join(sandbox.missing_tools())}: {sandbox.INSTALL_HINT}")
+    elif use_sandbox and not can_sandbox():
+        raise CourseError("the sandbox needs root: it hands the kernel to an unprivileged user")
     functions = list(practice.expected)
     probe = probe_cell(assignment, functions)
     with tempfile.TemporaryDirectory(prefix="gatebygate-check-") as scratch:
