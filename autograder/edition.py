@@ -105,16 +105,21 @@ def write_practice_data(assignment: str, folder: str) -> None:
 
 
 def practice_words(table: dict) -> dict:
-    """{language: {"sentences": the Wording's sentences, "grade_note": ..., "hints": {hint_key: hint}}}: every
-    sentence the check shows, in each language, as the grader's catalogue words it (the check package reads no
-    catalogue)."""
+    """{language: {"sentences": the Wording's sentences, "grade_note": ..., "hints": {hint_key: hint},
+    "case_words": {field: {case name: text}}}}: every sentence the check shows, in each language, as the
+    grader's catalogue words it (the check package reads no catalogue). A Wording field that is a function, but
+    `hint`, words a case's name (Wording.case_name): it is applied to every practice case's name here."""
     mistakes = {hint_key(m): m for expected in table.values() for value in expected
                 for m in _mistakes_in(value)}
+    names = sorted({case.name for expected in table.values() for case in expected.cases})
     words = {}
     for language in ("en", *LANGUAGES):
         wording = practice_wording(language)
+        values = {f.name: getattr(wording, f.name) for f in dataclasses.fields(Wording) if f.name != "hint"}
         words[language] = {
-            "sentences": {f.name: getattr(wording, f.name) for f in dataclasses.fields(Wording) if f.name != "hint"},
+            "sentences": {field: value for field, value in values.items() if isinstance(value, str)},
+            "case_words": {field: {name: value(name) for name in names}
+                           for field, value in values.items() if callable(value)},
             "grade_note": grade_note(language),
             "hints": {key: hint(mistake, language) for key, mistake in sorted(mistakes.items())}}
     return words

@@ -51,6 +51,9 @@ def practice_data() -> PracticeData:
                 raise
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
+        for stale in os.listdir(PRACTICE_CACHE):  # made from sources that are no more
+            if stale != os.path.basename(folder) and not stale.startswith("new-"):
+                shutil.rmtree(os.path.join(PRACTICE_CACHE, stale), ignore_errors=True)
     return PracticeData(folder)
 
 

@@ -69,3 +69,20 @@ def test_check_function_is_importable_from_the_package():
     import autograder
 
     assert autograder.check_function is check_function
+
+
+def test_a_notebook_is_recognised_by_its_content_then_by_its_name():
+    from autograder.selfcheck import practice_data
+    from autograder.student.notebook import recognise
+    from autograder.testing import exercise_notebook
+
+    data = practice_data()
+    # Content wins over the name: a02 saved under a01's name, and a Korean a03 saved by a browser a second time.
+    assert recognise(exercise_notebook("a02_bptt"), "a01_rnn_forward.ipynb", data) == "a02_bptt"
+    assert recognise(exercise_notebook("a03_lstm", "ko"), "download (1).ipynb", data) == "a03_lstm"
+    # With every mark gone (metadata and cell ids stripped), the name, as Colab and browsers change it.
+    bare = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")])
+    for name in ("Copy of a04_gru.ipynb", "a04_gru (2).ipynb", "a04_gru.ko (1).ipynb", "사본 - a04_gru.ko.ipynb"):
+        assert recognise(bare, name, data) == "a04_gru", name
+    with pytest.raises(Exception, match="not a notebook of this course"):
+        recognise(bare, "homework.ipynb", data)

@@ -9,7 +9,7 @@ autograder check`, which writes the same folder from the repository first:
     <assignment>/expected.json.gz  what their outputs are judged against (judge.evidence.dump_expected): the
                                    reference's observations and the known mistakes' observations, no code
     <assignment>/words.json        per language: the verdict's sentences, the note on the grade, each known
-                                   mistake's hint, as the grader's catalogue words them
+                                   mistake's hint and each case's name, as the grader's catalogue words them
     <assignment>/release.json      how to recognise the released notebook (nbgrader grade ids, checksums, cell
                                    ids) and which functions each test cell checks
 
@@ -89,7 +89,10 @@ class Practice:
         """The words of a practice verdict in `language` (English where the catalogue had none)."""
         words = self._words[self.language(language)]
         hints = words["hints"]
-        return Wording(hint=lambda mistake: hints.get(hint_key(mistake), mistake.message), **words["sentences"])
+        case_words = {field: (lambda name, table=table: table.get(name, name))
+                      for field, table in words.get("case_words", {}).items()}
+        return Wording(hint=lambda mistake: hints.get(hint_key(mistake), mistake.message), **case_words,
+                       **words["sentences"])
 
     def grade_note(self, language: str = "en") -> str:
         """The sentence saying where the grade comes from."""
