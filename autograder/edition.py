@@ -134,8 +134,9 @@ def _mistakes_in(value):
 
 
 def release_info(assignment: str) -> dict:
-    """How the check recognises the assignment's notebook (the marks of its released cells, both languages) and
-    which functions each test cell checks (read from the solution's hidden-test blocks: names only)."""
+    """How the check recognises the assignment's notebook (the marks of its released cells, both languages), its
+    graded functions in order, and which of them each test cell checks (read from the solution's hidden-test
+    blocks: names only)."""
     marks = set()
     for language in ("en", *LANGUAGES):
         path = os.path.join(EXERCISES_DIR, assignment, localized_name(assignment, language))
@@ -144,7 +145,8 @@ def release_info(assignment: str) -> dict:
     solution = nbformat.read(os.path.join(SOLUTIONS_DIR, assignment, assignment + ".ipynb"), as_version=4)
     cells = {cell.metadata["nbgrader"]["grade_id"]: HIDDEN_CALL.findall(cell.source) for cell in solution.cells
              if cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("grade")}
-    return {"assignment": assignment, "marks": sorted(marks), "cells": cells}
+    return {"assignment": assignment, "marks": sorted(marks), "cells": cells,
+            "functions": list(hidden.load(assignment).CHECKS)}
 
 
 def _write_json(path, data):
