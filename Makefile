@@ -1,4 +1,5 @@
-# From a fresh clone: `make setup` (the venv alone), `make book`, `make student` and `make test` (developers, CI). Each creates .venv on first use.
+# From a fresh clone: `make setup` (the venv alone), `make book`, `make student`, `make test` (developers, CI).
+# Each creates .venv on first use.
 SHELL := bash
 .SHELLFLAGS := -eo pipefail -c
 PYTHON ?= python3
@@ -30,7 +31,8 @@ system-packages:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	else echo "note: not installing $$missing (needs root and apt-get); tests that need them will be skipped"; fi
 
-## make setup: .venv with requirements.txt, nothing else (no system packages, no tests). Students get the student edition (make student).
+## make setup: .venv with requirements.txt, nothing else (no system packages, no tests). Students get the student
+## edition instead (make student).
 setup: $(VENV)/.installed
 	@echo "Set up. Next: source $(VENV)/bin/activate && jupyter lab exercises/a01_rnn_forward/a01_rnn_forward.ipynb"
 
@@ -67,7 +69,8 @@ test: $(VENV)/.installed system-packages
 ## (and search the student edition for anything that gives an answer away).
 test-site: student system-packages
 	$(BIN)/python -m pytest tests/site
-	SITE_DIR=$(CURDIR)/_build/student/site SITE_SOURCE_DIR=$(CURDIR)/_build/student $(BIN)/python -m pytest tests/site/test_site.py
+	SITE_DIR=$(CURDIR)/_build/student/site SITE_SOURCE_DIR=$(CURDIR)/_build/student \
+	  $(BIN)/python -m pytest tests/site/test_site.py
 
 ## make exercises: regenerate exercises/ (the student release) from solutions/ with nbgrader.
 exercises: $(VENV)/.installed

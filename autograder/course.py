@@ -55,11 +55,3 @@ def notebook_language(notebook: dict) -> str:
     language = metadata.get("language") if isinstance(metadata, dict) else None
     return language if isinstance(language, str) and language in LANGUAGES else "en"
 
-
-def assignment_of(path: str) -> str:
-    """The assignment a notebook file is for, by its name: a01.ipynb and a01.ko.ipynb are both a01."""
-    stem = os.path.basename(path)[:-len(".ipynb")] if path.endswith(".ipynb") else os.path.basename(path)
-    for language in LANGUAGES:
-        if stem.endswith("." + language):
-            return stem[:-len(language) - 1]
-    return stem

@@ -71,7 +71,7 @@ from .student.cli import main
 
 sys.exit(main())
 '''
-PIPELINE_INIT = '''"""The kernel client the check talks to a notebook's kernel with (copied from the grader's pipeline/)."""\n'''
+PIPELINE_INIT = '''"""The kernel client the check talks to a kernel with (copied from the grader's pipeline/)."""\n'''
 # Of the course's pinned requirements, what the check needs: numpy and torch (the notebooks and the cases),
 # ipykernel, nbclient, nbformat and jupyter_client (a notebook run), cloudpickle (the cases file).
 CHECK_REQUIREMENTS = ("numpy", "torch", "ipykernel", "nbclient", "nbformat", "jupyter_client", "cloudpickle")

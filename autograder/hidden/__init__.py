@@ -24,7 +24,7 @@ from ..judge.verdicts import Expected, expected_outputs
 
 # The key from which the practice cases' seeds are made (judge.checking.seeded). It stays in this repository,
 # as the graded cases do: the student edition's leak test checks that it appears nowhere in the edition. A new
-# key gives new practice cases (see README.md, "Publishing the student edition").
+# key gives new practice cases (README.md, "The student edition").
 PRACTICE_KEY = "gate-by-gate practice cases, first term"
 PRACTICE_PREFIX = "gatebygate_practice_"  # + the assignment: the practice module's name
 
@@ -84,7 +84,7 @@ def practice(assignment: str) -> ModuleType:
         code = compile(_without_docstrings(tree), f"<practice cases of {assignment}>", "exec", dont_inherit=True)
         with checking.practice_seeds(PRACTICE_KEY):
             exec(code, module.__dict__)
-        module.DROPPED = _drop_coincidences(module, graded, assignment)
+        module.DROPPED = _drop_coincidences(module, assignment)
         _practice[assignment] = module
     return _practice[assignment]
 
@@ -107,7 +107,7 @@ def _without_docstrings(tree: ast.Module) -> ast.Module:
     return tree
 
 
-def _drop_coincidences(module: ModuleType, graded: ModuleType, assignment: str) -> list[str]:
+def _drop_coincidences(module: ModuleType, assignment: str) -> list[str]:
     """Take out of module.CHECKS every practice case whose evidence shows a graded expected output; their names."""
     shown = set()
     for table in expected(assignment).values():

@@ -28,7 +28,9 @@ from markdown_it.token import Token
 from myst_parser.config.main import MdParserConfig
 from myst_parser.parsers.mdit import create_md_parser
 
-from ..course import LANGUAGES, METADATA_KEY, REPO_ROOT, assignment_of, notebook_language  # noqa: F401 (theirs)
+# The languages and the notebook's record of its own live in course.py, where the student edition's check reads
+# them; they are re-exported here, where the grader's callers look for them.
+from ..course import LANGUAGES, METADATA_KEY, REPO_ROOT, notebook_language  # noqa: F401
 
 LOCALE_DIR = os.path.join(REPO_ROOT, "locale")
 TABLE_CELL = re.compile(r"(?<!\\)\|")
@@ -57,6 +59,15 @@ def localized_name(assignment: str, language: str) -> str:
 def student_notebook_names(assignment: str) -> list[str]:
     """The names a student's notebook may have, English first: a01.ipynb, a01.ko.ipynb."""
     return [localized_name(assignment, language) for language in ("en", *LANGUAGES)]
+
+
+def assignment_of(path: str) -> str:
+    """The assignment a notebook file is for, by its name: a01.ipynb and a01.ko.ipynb are both a01."""
+    stem = os.path.basename(path)[:-len(".ipynb")] if path.endswith(".ipynb") else os.path.basename(path)
+    for language in LANGUAGES:
+        if stem.endswith("." + language):
+            return stem[:-len(language) - 1]
+    return stem
 
 
 def catalogue_path(assignment: str, language: str) -> str:

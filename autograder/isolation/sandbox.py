@@ -35,6 +35,7 @@ import subprocess
 import sys
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from types import ModuleType
 
 KERNEL_NAME = "gatebygate-sandbox"
 NOBODY = 65534
@@ -66,7 +67,7 @@ def missing_tools() -> list[str]:
     return [tool for tool in ("bwrap",) if shutil.which(tool) is None]
 
 
-def kernel_shim():
+def kernel_shim() -> ModuleType:
     """The kernel shim's hidden module, loaded from its file (inside the sandbox it is `autograder.hidden`): its
     `encode` is the wire encoding, its `observe_cases` what a hidden test cell emits."""
     path = os.path.join(SHIM_DIR, "autograder", "hidden", "__init__.py")

@@ -12,7 +12,7 @@ import copy
 import hashlib
 import inspect
 from dataclasses import dataclass, field
-from typing import Any, Callable, Optional, Sequence
+from typing import Any, Callable, Iterator, Optional, Sequence
 
 import numpy as np
 
@@ -129,7 +129,7 @@ def generator(seed: int) -> np.random.Generator:
 
 
 @contextlib.contextmanager
-def practice_seeds(key: str):
+def practice_seeds(key: str) -> Iterator[None]:
     """While active, `seeded` (and so random_normal and generator) replaces every seed by one made with `key`.
 
     Resolve a seed when a case is built, never inside a probe: a probe runs in the student's kernel, long after."""

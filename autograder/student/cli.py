@@ -9,6 +9,7 @@ import sys
 
 from ..course import CourseError
 from ..isolation import sandbox
+from ..isolation.sandbox import Limits
 from .notebook import CELL_TIMEOUT, NotebookCheck, can_sandbox, check_notebook
 from .practice import PracticeData, PracticeError, installed
 
@@ -19,7 +20,8 @@ def report(check: NotebookCheck, grade_note: str) -> list[str]:
     lines, shown = [], set()
     by_function = {f.function: f for f in check.functions}
     for test in check.visible:
-        lines.append(f"{'PASS' if test.passed else 'FAIL'}  {test.cell}" + (f"  {test.message}" if test.message else ""))
+        outcome = "PASS" if test.passed else "FAIL"
+        lines.append(f"{outcome}  {test.cell}" + (f"  {test.message}" if test.message else ""))
         functions = check.cells_of.get(test.cell) or [test.cell[len("test_"):]]
         for function in functions:
             if function in by_function and function not in shown:
@@ -45,7 +47,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="run the notebook directly, as Jupyter would, even where the sandbox exists")
 
 
-def run(args: argparse.Namespace, data: PracticeData, limits=None) -> int:
+def run(args: argparse.Namespace, data: PracticeData, limits: Limits | None = None) -> int:
     """Check args.notebook with `data`; print the report; 0 when everything passed, 1 when something failed."""
     use_sandbox = not args.no_sandbox and can_sandbox()
     if not args.no_sandbox and not use_sandbox:
