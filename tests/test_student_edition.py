@@ -22,7 +22,6 @@ import pytest
 from autograder import hidden
 from autograder.course import list_assignments
 from autograder.edition import CHECK_REQUIREMENTS, LAYERS, PACKAGE, build_edition
-from autograder.isolation import sandbox
 from autograder.student.notebook import can_sandbox
 from autograder.testing import exercise_notebook, solved_exercise
 
@@ -113,21 +112,26 @@ def run_check(python, notebook, *options, env=None):
 
 
 def assert_checks(python, folder, env=None):
-    """With `python` (that has the check package), a solved and an untouched notebook, directly and, where it
-    can run, in the sandbox: exit codes, the report, nothing alarming."""
+    """With `python` (that has the check package), a solved and an untouched notebook: in the sandbox where it can
+    run, with --no-sandbox, and where no bubblewrap is on PATH: exit codes, the report, nothing alarming."""
     solved, untouched = student_notebooks(folder)
-    for options in ([], ["--no-sandbox"]) if can_sandbox() else (["--no-sandbox"],):
-        good = run_check(python, solved, *options, env=env)
+    env = dict(env or os.environ)
+    without_bubblewrap = {**env, "PATH": os.path.dirname(python)}
+    runs = [([], env)] if can_sandbox() else []
+    runs += [(["--no-sandbox"], env), ([], without_bubblewrap)]
+    for options, run_env in runs:
+        good = run_check(python, solved, *options, env=run_env)
         assert good.returncode == 0, good.stdout + good.stderr
         assert "7 passed, 0 failed" in good.stdout and "practice cases: 34 of 34 passed" in good.stdout
         assert "other cases of the same kinds" in good.stdout
-        bad = run_check(python, untouched, *options, env=env)
+        bad = run_check(python, untouched, *options, env=run_env)
         assert bad.returncode == 1, bad.stdout + bad.stderr
         assert "0 passed, 7 failed" in bad.stdout and "연습 사례" in bad.stdout  # a Korean notebook, answered so
+        if run_env is without_bubblewrap:
+            assert good.stdout.startswith("bubblewrap is not installed: running the notebook directly")
         for result in (good, bad):
             for alarming in ("WARNING", "eavesdropping", "Traceback", "DeprecationWarning"):
                 assert alarming not in result.stdout + result.stderr, result.stdout + result.stderr
-    return solved
 
 
 CHECK_ONE_FUNCTION = f"""
@@ -175,5 +179,3 @@ def test_the_check_package_installs_alone_into_a_fresh_environment(edition, tmp_
     size = subprocess.run(["du", "-sm", str(venv)], capture_output=True, text=True).stdout.split()[0]
     print(f"the check package's environment: {size} MiB, {len(installed)} distributions")
     assert_checks(python, tmp_path / "elsewhere", {k: v for k, v in os.environ.items() if k != "PYTHONPATH"})
-    if can_sandbox():
-        assert not sandbox.missing_tools()
