@@ -1,4 +1,5 @@
-# From a fresh clone: `make setup` (students), `make book` and `make test` (developers, CI). Each creates .venv on first use.
+# From a fresh clone: `make setup` (the venv alone), `make book`, `make student`, `make test` (developers, CI).
+# Each creates .venv on first use.
 SHELL := bash
 .SHELLFLAGS := -eo pipefail -c
 PYTHON ?= python3
@@ -8,7 +9,7 @@ BIN    := $(abspath $(VENV))/bin
 export PATH := $(BIN):$(PATH)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: setup book catalogues test test-site exercises system-packages node-packages clean
+.PHONY: setup book student catalogues test test-site exercises system-packages node-packages clean
 
 # Debian packages the tests use: bubblewrap for the grading sandbox, chromium (+ driver, + a font with
 # Korean glyphs) for the browser test of the site. Installed only where we are root and they are missing;
@@ -42,7 +43,8 @@ node-packages:
 	@if command -v npm >/dev/null; then $(MAKE) -s --no-print-directory $(AXE); \
 	else echo "note: not installing axe-core (needs npm); the accessibility checks will be skipped"; fi
 
-## make setup: a student's set-up: .venv with requirements.txt, nothing else (no system packages, no tests).
+## make setup: .venv with requirements.txt, nothing else (no system packages, no tests). Students get the student
+## edition instead (make student).
 setup: $(VENV)/.installed
 	@echo "Set up. Next: source $(VENV)/bin/activate && jupyter lab exercises/a01_rnn_forward/a01_rnn_forward.ipynb"
 
@@ -54,6 +56,13 @@ book: $(VENV)/.installed
 	$(BIN)/python book/_ext/prefill_cache.py
 	$(BIN)/jupyter-book build . --warningiserror --keep-going
 	$(BIN)/python book/_ext/editions.py ko
+
+## make student: the student edition, _build/student: everything students get and nothing that gives an answer
+## away (README.md, "The student edition"): the site, both editions, its buttons pointing at _config.yml's
+## student_edition; exercises/; the check package; the student README. Publish that folder; keep this repository.
+student: book
+	$(BIN)/python book/_ext/editions.py student
+	$(BIN)/python -m autograder student --site _build/student-site/html
 
 ## make catalogues: after an English edit, refresh the translation catalogues in locale/ (locale/README.md).
 catalogues: $(VENV)/.installed
@@ -68,10 +77,12 @@ test: $(VENV)/.installed system-packages
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest tests --ignore=tests/site
 
-## make test-site: build the site, then test it in a headless browser with no network (and the grader's pages
-## with axe-core's WCAG 2 A/AA rules).
-test-site: book system-packages node-packages
+## make test-site: build the site and the student edition, then test both in a headless browser with no network
+## (and search the student edition for anything that gives an answer away).
+test-site: student system-packages node-packages
 	$(BIN)/python -m pytest tests/site
+	SITE_DIR=$(CURDIR)/_build/student/site SITE_SOURCE_DIR=$(CURDIR)/_build/student \
+	  $(BIN)/python -m pytest tests/site/test_site.py
 
 ## make exercises: regenerate exercises/ (the student release) from solutions/ with nbgrader.
 exercises: $(VENV)/.installed

@@ -9,8 +9,10 @@ Packages, each importing only those listed before it (tests/test_layers.py):
     i18n/        the student notebooks and feedback in Korean, from the catalogues in locale/
     pipeline/    nbgrader: the course's configuration, preprocessors, kernel client, gradebook, feedback pages
     grading/     a class graded: one run, one student, the template, the output layout, intake, the report
-    cli.py (`python -m autograder`), release.py, selfcheck.py, lms.py, testing.py (the tests' helpers), and
-    nbgrader_config.py (the configuration as a file, for plain nbgrader commands)
+    student/     the student edition's check on practice cases (course, judge and isolation below it only)
+    cli.py (`python -m autograder`), release.py, selfcheck.py (the check, here), edition.py (the student
+    edition), lms.py, testing.py (the tests' helpers), and nbgrader_config.py (the configuration as a file, for
+    plain nbgrader commands)
 """
 import sys
 
@@ -18,3 +20,14 @@ import sys
 # and that module builds a Lark grammar at import: about 1.8 s of CPU in every command that reads a notebook.
 # It serves only jsonschema's "iri" and "uri" format checks, which nothing here asks for.
 sys.modules.setdefault("rfc3987_syntax", None)
+
+
+def __getattr__(name: str):
+    """`autograder.check_function(assignment, function_name, fn)`: one function on the practice cases, in this
+    process, as the student edition's `gatebygate.check_function` (selfcheck.py)."""
+    if name == "check_function":
+        # On first use only: selfcheck (nbformat, the translations, the edition builder) costs about 0.4 s of CPU
+        # (a fresh `python -c "import autograder.selfcheck"`), which no command that imports autograder needs.
+        from .selfcheck import check_function
+        return check_function
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

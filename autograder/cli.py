@@ -2,6 +2,7 @@
 
     python -m autograder grade ASSIGNMENT SUBMISSIONS [--out DIR] [--workers N] [--timeout S] ...
     python -m autograder check NOTEBOOK
+    python -m autograder student [--out DIR] [--site HTML]
     python -m autograder release [ASSIGNMENT ...]
     python -m autograder cases [ASSIGNMENT ...]
     python -m autograder export ASSIGNMENT [--roster CANVAS.csv] [--column NAME] [--grades CSV] [--out DIR]
@@ -16,6 +17,7 @@ import tempfile
 
 from . import hidden
 from .course import CourseError, list_assignments, require_assignment
+from .edition import EDITION_DIR, build_edition
 from .grading.layout import default_out
 from .grading.records import GradingOptions
 from .grading.run import grade_class
@@ -23,7 +25,8 @@ from .grading.submissions import MAX_ARCHIVE_BYTES, MAX_NOTEBOOK_BYTES, is_lms_f
 from .isolation.sandbox import Limits, MiB
 from .lms import export
 from .pipeline.config import CELL_TIMEOUT, NOTEBOOK_TIMEOUT
-from .selfcheck import can_sandbox, check_notebook
+from .selfcheck import practice_data
+from .student import cli as student_cli
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -53,10 +56,16 @@ def main(argv: list[str] | None = None) -> int:
                             "(default: %(default)g)")
     _add_sandbox_options(grade, "run student code WITHOUT isolation (it can read and write anything you can)")
 
-    check = commands.add_parser("check", help="run a notebook's visible tests (in the grading sandbox where "
-                                              "bubblewrap is installed); exit 1 if any fails")
+    check = commands.add_parser("check", help="run a notebook's visible tests, then its functions on the practice "
+                                              "cases, as the student edition's check does (in the grading sandbox "
+                                              "where it can run); exit 1 if anything fails")
     check.add_argument("notebook")
     _add_sandbox_options(check, "run the notebook directly, as Jupyter would, even where the sandbox exists")
+
+    student = commands.add_parser("student", help="build the student edition (make student also builds its site)")
+    student.add_argument("--out", default=None, help="where (default: _build/student; replaced)")
+    student.add_argument("--site", default=None, help="the student site built by `book/_ext/editions.py student` "
+                                                      "(default: none, an edition without its site)")
 
     release = commands.add_parser("release", help="regenerate exercises/ from solutions/ (nbgrader generate_assignment)")
     release.add_argument("assignments", nargs="*", help="default: every assignment")
@@ -80,7 +89,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "grade":
             return _grade(args)
         if args.command == "check":
-            return _check(args)
+            return student_cli.run(args, practice_data(), _limits(args))
+        if args.command == "student":
+            return _student(args)
         if args.command == "release":
             return _release(args.assignments)
         if args.command == "export":
@@ -114,17 +125,10 @@ def _limits(args):
                   tmp_bytes=args.tmp_mb * MiB, workdir_bytes=args.workdir_mb * MiB)
 
 
-def _check(args):
-    use_sandbox = not args.no_sandbox and can_sandbox()
-    if not args.no_sandbox and not use_sandbox:
-        print("bubblewrap is not installed: running the notebook directly, as Jupyter would "
-              "(grading runs it in a sandbox)")
-    results = check_notebook(args.notebook, use_sandbox, args.timeout, _limits(args))
-    for cell, passed, message in results:
-        print(f"{'PASS' if passed else 'FAIL'}  {cell}" + (f"  {message}" if message else ""))
-    failed = sum(not passed for _, passed, _ in results)
-    print(f"{len(results) - failed} passed, {failed} failed")
-    return 1 if failed or not results else 0
+def _student(args):
+    out = build_edition(args.out or EDITION_DIR, args.site)
+    print(f"student edition in {os.path.relpath(out)}: publish that folder; keep this repository")
+    return 0
 
 
 def _release(assignments):

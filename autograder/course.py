@@ -12,6 +12,10 @@ REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SOLUTIONS_DIR = os.path.join(REPO_ROOT, "solutions")
 EXERCISES_DIR = os.path.join(REPO_ROOT, "exercises")
 NAME_PATTERN = re.compile(r"^[a-z0-9_]+$")
+# The student notebooks' languages besides English, and where a notebook records its own (i18n/translation.py
+# writes it; the grader and the student edition's check read it).
+LANGUAGES = ("ko",)
+METADATA_KEY = "gatebygate"
 
 
 class CourseError(Exception):
@@ -42,3 +46,12 @@ def last_line(text: str | None) -> str:
     """The last non-blank line of a tool's output, for a one-line error message."""
     lines = [line for line in (text or "").strip().splitlines() if line.strip()]
     return lines[-1] if lines else "no message"
+
+
+def notebook_language(notebook: dict) -> str:
+    """"ko" for a notebook i18n/translation.py made in Korean, else "en". Read from a student's notebook, so anything
+    unexpected in it means English."""
+    metadata = notebook.get("metadata", {}).get(METADATA_KEY)
+    language = metadata.get("language") if isinstance(metadata, dict) else None
+    return language if isinstance(language, str) and language in LANGUAGES else "en"
+

@@ -113,8 +113,8 @@ def test_self_check_follows_no_link(tmp_path, use_sandbox):
         "import os\nassert sorted(os.listdir('.')) == ['a01_rnn_forward.ipynb'], os.listdir('.')"))
     write(folder / f"{ASSIGNMENT}.ipynb", notebook)
     os.symlink(solution, folder / "answers.ipynb")
-    results = check_notebook(str(folder / f"{ASSIGNMENT}.ipynb"), use_sandbox=use_sandbox)
-    assert results and all(passed for _, passed, _ in results), results
+    result = check_notebook(str(folder / f"{ASSIGNMENT}.ipynb"), use_sandbox=use_sandbox)
+    assert result.passed, [(t.cell, t.message) for t in result.visible] + [f.diagnosis for f in result.functions]
 
 
 def test_without_bubblewrap_the_self_check_runs_directly_and_says_so(tmp_path, monkeypatch, capsys):

@@ -6,6 +6,8 @@
     hidden        each assignment's hidden cases and known mistakes
     isolation     the sandbox, the zygote, safe file reading, the kernel shim (standard library only)
     i18n          catalogues, translated notebooks, book section titles, the words of a verdict
+    student       the student edition's check on practice cases (the check package's front: only course, judge
+                  and isolation below it, so that the package is those layers copied whole)
     pipeline      nbgrader's configuration, preprocessors, kernel client, gradebook and feedback exporter
     grading       a class run, one student, the template, the output layout, intake, repair, the report
     (top level)   cli, release, selfcheck, lms, testing, the nbgrader config file
@@ -32,20 +34,24 @@ MAY_IMPORT = {
     "hidden": {"hidden", "judge", "reference"},
     "isolation": {"isolation"},
     "i18n": {"i18n", "course", "judge", "hidden"},
+    "student": {"student", "course", "judge", "isolation"},
     "pipeline": {"pipeline", "course", "judge", "hidden", "isolation", "i18n"},
     "grading": {"grading", "course", "judge", "hidden", "isolation", "i18n", "pipeline"},
-    "top": {"top", "course", "judge", "reference", "hidden", "isolation", "i18n", "pipeline", "grading"},
+    "top": {"top", "course", "judge", "reference", "hidden", "isolation", "i18n", "pipeline", "grading", "student"},
 }
 # Outside the standard library, what a layer may import at all (None: anything).
 THIRD_PARTY = {
     "course": set(),
     "judge": {"numpy", "torch"},  # torch only to decode an emitted tensor (wire.py), never nbgrader & co.
     "isolation": {"ipykernel"},   # only in the zygote's forked kernel, which serves ipykernel
+    # what the check package requires (autograder/edition.py, CHECK_REQUIREMENTS)
+    "student": {"numpy", "nbformat", "nbclient", "jupyter_client"},
 }
 NEVER_IN_JUDGE = ("nbgrader", "nbformat", "nbconvert", "nbclient", "jupyter_client", "traitlets")
 # Imports of the grader's own modules inside a function: each buys measured start-up time (the figure is in the
 # comment above it). Any other belongs at the top of its module.
-LAZY = {("autograder.cli", "autograder.release"),
+LAZY = {("autograder", "autograder.selfcheck"),
+        ("autograder.cli", "autograder.release"),
         ("autograder.grading.run", "autograder.grading.student"),
         ("autograder.grading.run", "autograder.grading.template")}
 
@@ -215,13 +221,15 @@ def test_every_dotted_name_in_the_nbgrader_configuration_resolves():
         assert hasattr(importlib.import_module(module), attribute), name
 
 
+@pytest.mark.parametrize("practice", [False, True], ids=["hidden", "practice"])
 @pytest.mark.parametrize("assignment", list_assignments())
-def test_cases_run_in_a_kernel_without_the_autograder_package(assignment, tmp_path):
-    """The grader pickles the cases by value; a kernel with no autograder package must be able to run them."""
+def test_cases_run_in_a_kernel_without_the_autograder_package(assignment, practice, tmp_path):
+    """The grader pickles the cases by value; a kernel with no autograder package must be able to run them. So
+    must a student's, with the student edition's practice cases."""
     from autograder import hidden
 
     path = tmp_path / "cases.pkl"
-    hidden.write_cases_file(assignment, str(path))
+    hidden.write_cases_file(assignment, str(path), practice_cases=practice)
     script = f"""
 import pickle, sys
 assert not any("autograder" in m for m in sys.modules)
@@ -242,7 +250,8 @@ print(ran)
     result = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True,
                             env={"PATH": "/usr/bin:/bin"})
     assert result.returncode == 0, result.stderr
-    assert int(result.stdout) == sum(len(c) for c in hidden.load(assignment).CHECKS.values())
+    module = hidden.practice(assignment) if practice else hidden.load(assignment)
+    assert int(result.stdout) == sum(len(c) for c in module.CHECKS.values())
 
 
 def test_every_test_file_a_source_names_exists():

@@ -39,11 +39,10 @@ from datetime import datetime
 
 from ..course import EXERCISES_DIR, CourseError
 from ..i18n.translation import student_notebook_names
-from ..isolation.safe_files import MiB, Refused, open_regular, read_regular, unsafe_name
+from ..isolation.safe_files import MAX_NOTEBOOK_BYTES, MiB, Refused, open_regular, read_regular, unsafe_name
 
 # Lazy: a notebook inside a folder belongs to that (innermost) folder; a top-level one to its name's prefix.
 DEFAULT_ID_PATTERN = r"^(?:[^/]*/)*?(?P<student_id>[^/_][^/]*?)(?:/[^/]+|_[^/]*)\.ipynb$"
-MAX_NOTEBOOK_BYTES = 64 * MiB   # the largest notebook graded: a01-a05 solved are under 0.1 MiB, with plots ~2
 MAX_ARCHIVE_BYTES = 2048 * MiB  # what one archive may unpack to in all, whatever its entries claim
 MAX_FOLDER_ENTRIES = 20_000     # files read from an unpacked download's folder; a class has a few hundred
 # "a01 (1).ipynb", "a01-2.ipynb", "a01_attempt_3.ipynb": LMSs number a student's later attempts like this.

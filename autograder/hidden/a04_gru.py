@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..judge.checking import FLOAT32_TOL, Case, ReferenceWithTwins, check_function
+from ..judge.checking import FLOAT32_TOL, Case, ReferenceWithTwins, check_function, generator
 from ..judge.checking import call_probe as _call
 from ..judge.checking import random_normal as rn
 from ..reference import gru
@@ -57,7 +57,7 @@ def _candidate_args(seed, N, D, H, scale=1.0, dtype="float64", r=None):
     """x_t, h_prev, r (N, H) in (0, 1), params; weights and biases large enough for the conventions to differ."""
     x, h, p = _step_args(seed, N, D, H, scale, dtype, w_scale=1.0, bias_scale=1.5)
     if r is None:
-        r = np.random.default_rng(seed + 22).uniform(0.02, 0.98, size=(N, H))
+        r = generator(seed + 22).uniform(0.02, 0.98, size=(N, H))
     return x, h, np.asarray(r, dtype=dtype), p
 
 

@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import torch
 
-from ..judge.checking import FLOAT32_TOL, Case, Observed, arrays_in, check_function, random_normal as rn
+from ..judge.checking import (FLOAT32_TOL, Case, Observed, arrays_in, check_function, generator,
+                               random_normal as rn, seeded)
 from ..reference import char_lm
 
 if TYPE_CHECKING:
@@ -34,7 +35,7 @@ def _require(condition, where, message):
 
 
 def _ids(seed, *shape, V, dtype=np.int64):
-    return np.random.default_rng(seed).integers(0, V, size=shape).astype(dtype)
+    return generator(seed).integers(0, V, size=shape).astype(dtype)
 
 
 def _arrays(value):
@@ -315,6 +316,8 @@ def _ties(dtype="float64"):
 def _sampling(name, logits, temperature, seed, **tolerance):
     """sample_next with np.random.default_rng(seed): the ids, their type, and the generator's next number
     after the call, which tells how many numbers the call drew; and the logits as they are after the call."""
+    seed = seeded(seed)  # resolved here: the probe runs in the student's kernel, outside practice_seeds
+
     def run(fn):
         rng = np.random.default_rng(seed)
         given = np.array(logits)
@@ -329,6 +332,7 @@ def _sampling(name, logits, temperature, seed, **tolerance):
 def _frequencies(seed):
     """500 draws from one row at temperature 0.5, each call continuing the same generator: the counts."""
     logits = np.log(np.array([[0.1, 0.2, 0.3, 0.4]]))
+    seed = seeded(seed)  # resolved here: the probe runs in the student's kernel, outside practice_seeds
 
     def run(fn):
         rng = np.random.default_rng(seed)

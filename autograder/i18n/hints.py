@@ -8,12 +8,23 @@ with the English book's link.
 """
 from __future__ import annotations
 
+import dataclasses
+
 from ..judge.mistakes import Mistake
 from ..judge.verdicts import Wording, wording_sentences
 from .sections import edition_link, section_title
 from .translation import grader_text
 
 HINT = "This is what you get with {name}. {message} See {number} {title} ({link})."
+# The student edition's check judges practice cases, not the hidden ones: these replace the Wording's sentences
+# that name the cases, and GRADE_NOTE says where the grade comes from (student/, edition.py).
+PRACTICE_SENTENCES = {
+    "cases_passed": "{function}: {passed} of {total} practice cases passed",
+    "all_cases_passed": "{function}: {total} practice cases passed",
+    "did_not_run": "{function}: the practice cases did not run to completion",
+}
+GRADE_NOTE = ("These are practice cases. Your grade comes from other cases of the same kinds, which only the "
+              "grader has: passing every practice case is a good sign, not a promise.")
 
 
 def hint(mistake: Mistake, language: str = "en") -> str:
@@ -32,3 +43,14 @@ def wording(language: str = "en") -> Wording:
     sentences = {field: grader_text(english, language) or english for field, english in wording_sentences().items()}
     return Wording(hint=lambda mistake: hint(mistake, language),
                    case_name=lambda name: grader_text(name, language) or name, **sentences)
+
+
+def practice_wording(language: str = "en") -> Wording:
+    """The words of a verdict on practice cases in `language`: wording(language), the cases called practice cases."""
+    return dataclasses.replace(wording(language), **{field: grader_text(english, language) or english
+                                                     for field, english in PRACTICE_SENTENCES.items()})
+
+
+def grade_note(language: str = "en") -> str:
+    """GRADE_NOTE in `language` (English where the catalogue has no translation)."""
+    return grader_text(GRADE_NOTE, language) or GRADE_NOTE

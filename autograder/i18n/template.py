@@ -11,7 +11,7 @@ from .. import hidden
 from ..course import EXERCISES_DIR, list_assignments
 from ..judge.verdicts import wording_sentences
 from .code_prose import KINDS, cell_role, prose_pieces
-from .hints import HINT
+from .hints import GRADE_NOTE, HINT, PRACTICE_SENTENCES
 from .translation import CODE_SUFFIX
 
 
@@ -21,6 +21,8 @@ def grader_messages() -> list[tuple[str, str]]:
     found = {HINT: "the sentence around a known mistake (autograder/i18n/hints.py)"}
     found.update((text, "the feedback page's verdicts (autograder/judge/verdicts.py, Wording)")
                  for text in wording_sentences().values())
+    found.update((text, "the student edition's check, on practice cases (autograder/i18n/hints.py)")
+                 for text in [*PRACTICE_SENTENCES.values(), GRADE_NOTE])
     for assignment in list_assignments():
         for function, cases in hidden.load(assignment).CHECKS.items():  # the names the feedback's case lines show
             for case in cases:

@@ -30,14 +30,14 @@ from markdown_it.token import Token
 from myst_parser.config.main import MdParserConfig
 from myst_parser.parsers.mdit import create_md_parser
 
-from ..course import EXERCISES_DIR, REPO_ROOT
+# The languages and the notebook's record of its own live in course.py, where the student edition's check reads
+# them; they are re-exported here, where the grader's callers look for them.
+from ..course import EXERCISES_DIR, LANGUAGES, METADATA_KEY, REPO_ROOT, notebook_language  # noqa: F401
 from .code_prose import (GIVEN, MESSAGE_KINDS, cell_role, code_names, english_words, literal_parts, printed_in,
                          prose_pieces, translate_source)
 
 LOCALE_DIR = os.path.join(REPO_ROOT, "locale")
-LANGUAGES = ("ko",)
 CODE_SUFFIX = ".code"  # exercises/<a>/<a>.code.po: the code cells' prose, beside <a>.po, the markdown's
-METADATA_KEY = "gatebygate"
 TABLE_CELL = re.compile(r"(?<!\\)\|")
 # MyST markup that is code, not prose (book/_ext/catalogue_check.py checks that translations keep it).
 CODE = re.compile(r"(`+)(?!`)(.+?)(?<!`)\1(?!`)")
@@ -54,14 +54,6 @@ def needs_translation(message: str) -> bool:
     prose = LINK.sub(" ", MATH.sub(" ", CODE.sub(" ", prose)))
     prose = LATEX.sub(" ", prose)  # a display equation is a message of bare LaTeX, without $ around it
     return re.search(r"[^\W\d_]{2,}", prose) is not None
-
-
-def notebook_language(notebook: dict) -> str:
-    """"ko" for a notebook this module made in Korean, else "en". Read from a student's notebook, so anything
-    unexpected in it means English."""
-    metadata = notebook.get("metadata", {}).get(METADATA_KEY)
-    language = metadata.get("language") if isinstance(metadata, dict) else None
-    return language if isinstance(language, str) and language in LANGUAGES else "en"
 
 
 def localized_name(assignment: str, language: str) -> str:

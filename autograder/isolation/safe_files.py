@@ -15,6 +15,7 @@ import unicodedata
 from .sandbox import MiB  # defined there: the sandbox's launcher runs sandbox.py as a script, importing nothing of ours
 
 CHUNK = 1 * MiB
+MAX_NOTEBOOK_BYTES = 64 * MiB  # the largest notebook graded or checked: a01-a05 solved are under 0.1 MiB, with plots ~2
 _OPEN_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
 
 

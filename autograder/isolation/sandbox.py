@@ -24,6 +24,7 @@ the heavy libraries already imported, to fork the kernel into that sandbox and d
 """
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import shutil
@@ -34,6 +35,7 @@ import subprocess
 import sys
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from types import ModuleType
 
 KERNEL_NAME = "gatebygate-sandbox"
 NOBODY = 65534
@@ -63,6 +65,16 @@ class Limits:
 def missing_tools() -> list[str]:
     """Names of the sandbox's tools that are not installed (empty when the sandbox can run)."""
     return [tool for tool in ("bwrap",) if shutil.which(tool) is None]
+
+
+def kernel_shim() -> ModuleType:
+    """The kernel shim's hidden module, loaded from its file (inside the sandbox it is `autograder.hidden`): its
+    `encode` is the wire encoding, its `observe_cases` what a hidden test cell emits."""
+    path = os.path.join(SHIM_DIR, "autograder", "hidden", "__init__.py")
+    spec = importlib.util.spec_from_file_location("gatebygate_kernel_shim", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def write_kernelspec(kernels_dir: str, zygote: str | None, readonly_paths: Sequence[str] = (),

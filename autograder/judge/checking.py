@@ -7,10 +7,12 @@ output, e.g. "rnn_step [batch of 1]: h_next has shape (2, 5), expected (1, 5)".
 """
 from __future__ import annotations
 
+import contextlib
 import copy
+import hashlib
 import inspect
 from dataclasses import dataclass, field
-from typing import Any, Callable, Optional, Sequence
+from typing import Any, Callable, Iterator, Optional, Sequence
 
 import numpy as np
 
@@ -104,9 +106,46 @@ def arrays_in(args: tuple, kwargs: dict) -> dict[str, np.ndarray]:
     return found
 
 
+# ------------------------------------------------------------------------------------------------- seeds
+# Every seed a hidden module writes goes through `seeded`: as written for the graded cases, and replaced inside
+# practice_seeds(key), where the same generators build the practice cases of the student edition.
+PRACTICE_SEED_MIN = 100_000  # above every seed a hidden module writes, so no practice seed is a graded one
+_practice_key: str | None = None
+
+
+def seeded(seed: int) -> int:
+    """The seed a case generator uses for `seed`: `seed` itself, or inside practice_seeds(key) one made from
+    `seed` and the key, which the instructors keep. Not an offset: a practice seed handed to a student's
+    function (irnn_init's seed, sample_next's generator) must not tell the graded seed it came from."""
+    if _practice_key is None:
+        return int(seed)
+    digest = hashlib.sha256(f"{_practice_key}/{int(seed)}".encode()).digest()
+    return PRACTICE_SEED_MIN + int.from_bytes(digest[:4], "big") % (2 ** 31 - PRACTICE_SEED_MIN)
+
+
+def generator(seed: int) -> np.random.Generator:
+    """np.random.default_rng of the seed `seeded` gives: what a case generator draws anything else from."""
+    return np.random.default_rng(seeded(seed))
+
+
+@contextlib.contextmanager
+def practice_seeds(key: str) -> Iterator[None]:
+    """While active, `seeded` (and so random_normal and generator) replaces every seed by one made with `key`.
+
+    Resolve a seed when a case is built, never inside a probe: a probe runs in the student's kernel, long after."""
+    global _practice_key
+    if not key:
+        raise ValueError("practice seeds need a non-empty key")
+    previous, _practice_key = _practice_key, key
+    try:
+        yield
+    finally:
+        _practice_key = previous
+
+
 def random_normal(seed: int, *shape: int, scale: float = 1.0, dtype: Any = np.float64) -> np.ndarray:
-    """Seeded standard-normal array times `scale`, as `dtype`."""
-    return (scale * np.random.default_rng(seed).standard_normal(shape)).astype(dtype)
+    """Seeded standard-normal array times `scale`, as `dtype` (the seed goes through `seeded`)."""
+    return (scale * generator(seed).standard_normal(shape)).astype(dtype)
 
 
 def assert_matches(got: Any, expected: Any, name: str, rtol: float, atol: float) -> None:

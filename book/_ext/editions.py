@@ -10,6 +10,10 @@
                                               exercises`) and the grader's (autograder.po)
     python book/_ext/editions.py notebooks    book/<chapter>.ko.ipynb from the catalogues, the notebooks the
                                               Korean chapters' launch buttons open (make book runs it)
+    python book/_ext/editions.py student      the student edition's site, both languages, in
+                                              _build/student-site/html: the same build, its repository, Binder
+                                              and Colab buttons pointing at _config.yml's `student_edition`
+                                              (make student runs it, after make book)
 
 `jupyter-book build` cannot set Sphinx's `language`, so both go through `jupyter_book.sphinx.build_sphinx`, the
 function behind that command, with the same _config.yml and _toc.yml and three overrides: the language, the
@@ -23,6 +27,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import yaml
+
 ROOT = Path(__file__).resolve().parents[2]
 BUILD = ROOT / "_build"
 LOCALE = ROOT / "locale"
@@ -32,8 +38,9 @@ from autograder.i18n.template import write_code_templates, write_grader_template
 from autograder.i18n.translation import GRADER_DOMAIN, LANGUAGES, write_localized_chapters  # noqa: E402
 
 
-def build(builder, outdir, doctreedir, **overrides):
-    """Run one Sphinx build of the book as `jupyter-book build` would; its exit status."""
+def build(builder, outdir, doctreedir, config=ROOT / "_config.yml", **overrides):
+    """Run one Sphinx build of the book as `jupyter-book build` would (with `config` for _config.yml); its exit
+    status."""
     from jupyter_book.sphinx import build_sphinx
 
     overrides = {
@@ -42,7 +49,7 @@ def build(builder, outdir, doctreedir, **overrides):
         "nb_execution_cache_path": str(BUILD / ".jupyter_cache"),
         **overrides,
     }
-    result = build_sphinx(str(ROOT), str(outdir), path_config=str(ROOT / "_config.yml"), noconfig=True,
+    result = build_sphinx(str(ROOT), str(outdir), path_config=str(config), noconfig=True,
                           confoverrides=overrides, doctreedir=str(doctreedir), builder=builder,
                           warningiserror=True, keep_going=True, quiet=True)
     return result if isinstance(result, int) else 1
@@ -61,6 +68,26 @@ def edition(language):
     pages' canonical addresses are under <language>/ of the site's (they would name the English pages)."""
     published = {"html_baseurl": book_url("", language)} if site_url() else {}
     return build("html", BUILD / "html" / language, BUILD / f".doctrees-{language}", language=language, **published)
+
+
+def student_site():
+    """Both editions of the site as make book builds them, into _build/student-site/html (Korean in its ko/),
+    from _config.yml with the repository's address replaced by the student edition's: the repository, Binder and
+    Colab buttons then open the student edition, never this repository."""
+    config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+    address = (config.get("student_edition") or {}).get("url")
+    if not address:
+        sys.exit("_config.yml has no student_edition: url: the student edition's address")
+    config["repository"] = {**config["repository"], "url": address}
+    folder = BUILD / "student-site"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "_config.yml").write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False),
+                                        encoding="utf-8")
+    status = build("html", folder / "html", BUILD / ".doctrees-student", config=folder / "_config.yml")
+    for language in LANGUAGES:
+        status = status or build("html", folder / "html" / language, BUILD / f".doctrees-student-{language}",
+                                 config=folder / "_config.yml", language=language)
+    return status
 
 
 def catalogues():
@@ -96,7 +123,7 @@ def update(templates):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("what", choices=[*LANGUAGES, "catalogues", "quick", "notebooks"])
+    parser.add_argument("what", choices=[*LANGUAGES, "catalogues", "quick", "notebooks", "student"])
     args = parser.parse_args()
     if args.what == "notebooks":
         for path in write_localized_chapters():
@@ -104,6 +131,8 @@ def main():
         return 0
     if args.what == "quick":
         return quick_catalogues()
+    if args.what == "student":
+        return student_site()
     return catalogues() if args.what == "catalogues" else edition(args.what)
 
 

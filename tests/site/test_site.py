@@ -27,6 +27,9 @@ from conftest import REPO_ROOT
 import catalogue_check  # book/_ext (pyproject.toml)
 
 SITE = os.environ.get("SITE_DIR", os.path.join(REPO_ROOT, "_build", "html"))
+# Where the files the site's launch buttons open must be: this repository, or the student edition for its site
+# (make test-site runs this file on both).
+SOURCE = os.environ.get("SITE_SOURCE_DIR", REPO_ROOT)
 SCREENSHOTS = os.path.join(REPO_ROOT, "_build", "screenshots")
 CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
 AXE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "node_modules", "axe-core", "axe.min.js")
@@ -568,8 +571,8 @@ def test_the_korean_pages_download_and_launch_korean_notebooks(browser, server):
                                           ".filter(h => /mybinder|colab/.test(h))")
         if len(launches) != 2 or not all(notebook in h for h in launches):
             problems.append(f"{page}: launch buttons {launches}, not {notebook}")
-        if not os.path.isfile(os.path.join(REPO_ROOT, notebook)):
-            problems.append(f"{notebook}, which the launch buttons open, is not in the repository")
+        if not os.path.isfile(os.path.join(SOURCE, notebook)):
+            problems.append(f"{notebook}, which the launch buttons open, is not in {SOURCE}")
     load(browser, f"{server}/ko/book/04_lstm.html")
     source = browser.execute_script("return [...document.querySelectorAll('a')].map(a => a.href)"
                                     ".find(h => h.endsWith('_sources/book/04_lstm.md'))")

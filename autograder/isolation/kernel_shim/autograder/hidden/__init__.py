@@ -27,22 +27,29 @@ class _Assignment:
 
         A failing case never stops the others: each is judged (and scored) on its own, outside the kernel.
         """
-        import numpy as np
         from IPython.display import display
 
-        cases = _load_cases()[self.name][function_name]
-        outputs = []
-        for case in cases:
-            try:
-                if case.strict_fp:
-                    with np.errstate(over="raise", invalid="raise", divide="raise"):
-                        result, inputs = case.observe(student_fn)
-                else:
-                    result, inputs = case.observe(student_fn)
-                outputs.append({"__observed__": [encode(result), encode(inputs)]})
-            except Exception as error:  # KeyboardInterrupt (the cell's time-out) still stops the cell
-                outputs.append({"__raised__": [type(error).__name__, _message(error)]})
+        outputs = observe_cases(_load_cases()[self.name][function_name], student_fn)
         display({MIME_TYPE: {"assignment": self.name, "function": function_name, "outputs": outputs}}, raw=True)
+
+
+def observe_cases(cases, student_fn):
+    """[per case: {"__observed__": [outputs, inputs after the call]} or {"__raised__": [kind, message]}], encoded:
+    the emission's outputs. Also what the student edition's check_function judges, in the student's own process."""
+    import numpy as np
+
+    outputs = []
+    for case in cases:
+        try:
+            if case.strict_fp:
+                with np.errstate(over="raise", invalid="raise", divide="raise"):
+                    result, inputs = case.observe(student_fn)
+            else:
+                result, inputs = case.observe(student_fn)
+            outputs.append({"__observed__": [encode(result), encode(inputs)]})
+        except Exception as error:  # KeyboardInterrupt (the cell's time-out) still stops the cell
+            outputs.append({"__raised__": [type(error).__name__, _message(error)]})
+    return outputs
 
 
 def _message(error):
