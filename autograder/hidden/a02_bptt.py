@@ -21,6 +21,7 @@ import numpy as np
 
 from ..judge.checking import FLOAT32_TOL, Case, closure_probe, check_function, random_normal as rn
 from ..reference import bptt
+from ..reference.activations import ACTIVATIONS as ACTIVATION_FUNCTIONS
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -362,6 +363,11 @@ OUTPUT_NAMES = {
     "gradient_norm_at_first_step": "norms",
 }
 
+
+# Which graded functions each may call, as the solution does (None: as the reference calls it): a function that
+# gives what the correct one gives over a failing callee is diagnosed `upstream` of it (judge/faults.py).
+CALLS = {"rnn_backward": {"rnn_step_backward": None}, "gradient_norm_at_first_step": {"rnn_step_backward": None}}
+ACTIVATIONS = ACTIVATION_FUNCTIONS  # the nonlinearities a fault model may put in place of one another
 
 # Scoring: a test cell earns the fraction of its hidden cases that pass (failing visible asserts count as one
 # more failed case). False: all or nothing.

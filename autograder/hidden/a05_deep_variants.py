@@ -24,6 +24,7 @@ from ..judge.checking import FLOAT32_TOL, Case, ReferenceWithTwins, check_functi
 from ..judge.checking import call_probe as _call
 from ..judge.checking import random_normal as rn
 from ..reference import deep
+from ..reference.activations import ACTIVATIONS as ACTIVATION_FUNCTIONS
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -310,6 +311,12 @@ OUTPUT_NAMES = {"stacked_rnn_forward": "(out, h_n)", "bidirectional_rnn_forward"
                 "stacked_rnn_forward_dropout": "(out, h_n)", "irnn_init": "checked properties",
                 "scrn_step": "(s_t, h_t)"}
 
+
+# Which graded functions each may call, as the solution does (None: as the reference calls it): a function that
+# gives what the correct one gives over a failing callee is diagnosed `upstream` of it (judge/faults.py).
+CALLS = {"deep_bidirectional_rnn_forward": {"bidirectional_rnn_forward": None},
+         "stacked_rnn_forward_dropout": {"dropout_between_layers": None}}
+ACTIVATIONS = ACTIVATION_FUNCTIONS  # the nonlinearities a fault model may put in place of one another
 
 # Scoring: a test cell earns the fraction of its hidden cases that pass (failing visible asserts count as one
 # more failed case). False: all or nothing.

@@ -17,6 +17,7 @@ import torch
 
 from ..judge.checking import FLOAT32_TOL, Case, check_function, random_normal as rn
 from ..reference import char_lm
+from ..reference.activations import ACTIVATIONS as ACTIVATION_FUNCTIONS
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -429,6 +430,12 @@ OUTPUT_NAMES = {
     "sample_next": "ids",
 }
 
+
+# Which graded functions each may call, as the solution does (None: as the reference calls it): a function that
+# gives what the correct one gives over a failing callee is diagnosed `upstream` of it (judge/faults.py).
+CALLS = {"sample_next": {"softmax_with_temperature": None},
+         "lm_train_step": dict.fromkeys(("embedding_forward", "embedding_backward", "temporal_softmax_loss"))}
+ACTIVATIONS = ACTIVATION_FUNCTIONS  # the nonlinearities a fault model may put in place of one another
 
 # Scoring: a test cell earns the fraction of its hidden cases (and its visible asserts, as one) that pass.
 PARTIAL_CREDIT = True

@@ -14,12 +14,13 @@ The records travel in the autograded notebook as plain JSON (`as_dict`), and are
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import Any, Callable, NamedTuple
 
 from .checking import Case, CaseResult, Raised, judge, parameter_names
-from .mistakes import Mistake, diagnose, observations
-from .wire import CELL_VERDICT_KEY, MAX_EMISSION_BYTES, VERDICT_KEY, decode_observation
+from .faults import UPSTREAM, Callee, Finding, callee_models, diagnose, fault_models
+from .mistakes import Mistake, observations
+from .wire import CELL_VERDICT_KEY, MAX_EMISSION_BYTES, VERDICT_KEY, decode_calls, decode_observation
 
 
 class Expected(NamedTuple):
@@ -30,19 +31,59 @@ class Expected(NamedTuple):
     parameters: tuple[str, ...]         # the reference's parameter names, to name an input the call changed
     mistakes: list[Mistake]             # its catalogue of known mistakes (may be empty)
     mistake_observations: list[list]    # each known mistake's observations of the cases
+    # The kinds of fault (judge/faults.py): generic fault models of the reference (fault and where set) ...
+    fault_models: list[Mistake] = []
+    fault_observations: list[list] = []
+    # ... and the function with a graded function it calls replaced by one of that function's models (fault
+    # "upstream", where the callee, named "<callee> → <the callee's model>").
+    callee_models: list[Mistake] = []
+    callee_observations: list[list] = []
+
+    @property
+    def callees(self) -> set[str]:
+        """The graded functions this one may call (CALLS)."""
+        return {model.where for model in self.callee_models}
 
 
 def expected_outputs(module: Any) -> dict[str, Expected]:
-    """{function: Expected} of an assignment's hidden module (its CHECKS, REFERENCES, OUTPUT_NAMES, MISTAKES)."""
+    """{function: Expected} of an assignment's hidden module: from its CHECKS, REFERENCES, OUTPUT_NAMES, MISTAKES,
+    and for the kinds of fault, CALLS ({function: {graded function it may call: None, or how it is written with
+    it}}) and ACTIVATIONS ({name: function} of the nonlinearities a fault model may exchange)."""
     catalogue = getattr(module, "MISTAKES", {})
-    table = {}
-    for name, cases in module.CHECKS.items():
+    calls = getattr(module, "CALLS", {})
+    activations = getattr(module, "ACTIVATIONS", {})
+    table: dict[str, Expected] = {}
+    for name in _callees_first(list(module.CHECKS), calls):
+        cases, reference = module.CHECKS[name], module.REFERENCES[name]
         known = catalogue.get(name, [])
-        reference = module.REFERENCES[name]
-        table[name] = Expected(cases, [case.observe(reference) for case in cases],
-                               module.OUTPUT_NAMES.get(name, "result"), tuple(parameter_names(reference)),
-                               known, observations(cases, known))
-    return table
+        output_name = module.OUTPUT_NAMES.get(name, "result")
+        models = fault_models(name, reference, cases, output_name, activations)
+        through_callees = []
+        for callee, written_with in calls.get(name, {}).items():
+            inner = table[callee]
+            through_callees += callee_models(reference, callee, module.REFERENCES[callee],
+                                             inner.mistakes + inner.fault_models + inner.callee_models, written_with)
+        table[name] = Expected(cases, [case.observe(reference) for case in cases], output_name,
+                               tuple(parameter_names(reference)), known, observations(cases, known),
+                               models, observations(cases, models),
+                               through_callees, observations(cases, through_callees))
+    return {name: table[name] for name in module.CHECKS}
+
+
+def _callees_first(functions: list[str], calls: dict[str, dict]) -> list[str]:
+    """The functions in an order where each comes after every function it may call (a cycle is an error)."""
+    ordered: list[str] = []
+
+    def visit(name, path):
+        if name in path:
+            raise ValueError(f"CALLS has a cycle: {' -> '.join(path + (name,))}")
+        if name not in ordered:
+            for callee in calls.get(name, {}):
+                visit(callee, path + (name,))
+            ordered.append(name)
+    for name in functions:
+        visit(name, ())
+    return ordered
 
 
 @dataclass(frozen=True)
@@ -67,6 +108,93 @@ class Wording:
     partial_credit: str = "partial credit: the passed fraction of the points"
     all_or_nothing: str = "all or nothing"
     visible_test_failed: str = "Visible test failed: "  # before a visible test's error, shown as text
+    # The kinds of fault (judge/faults.py), named when no known mistake agrees: one sentence per class, with the
+    # place ({where}) and without it.
+    fault_upstream: str = ("{function} calls your {where}, which fails its own checks, and with it {function} gives "
+                           "exactly what the correct {function} gives: fix {where} first.")
+    fault_upstream_chain: str = ("{function} calls your {where}, which calls your {source}, which fails its own "
+                                 "checks; with them {function} gives exactly what the correct {function} gives: fix "
+                                 "{source} first.")
+    fault_overflow: str = ("Your outputs are right except where the inputs are large, where an exp (or another "
+                           "function) overflows: use a numerically stable form, which only ever takes exp of "
+                           "numbers that are not positive.")
+    fault_activation: str = ("Your outputs are what the correct function gives with the wrong nonlinearity ({where}: "
+                             "sigmoid for tanh, tanh for sigmoid, or none at all). Check which nonlinearity each "
+                             "line applies.")
+    fault_activation_somewhere: str = ("Your outputs are what the correct function gives with one nonlinearity (or "
+                                       "its derivative) wrong or missing. Check which nonlinearity each line "
+                                       "applies.")
+    fault_transpose: str = ("Your outputs are what the correct function gives with {where} transposed. The course "
+                            "stores a weight as in the equations (W_xh of shape (H, D)) and multiplies a batch of row "
+                            "vectors by its transpose, x_t @ W_xh.T; see the page Conventions across courses and "
+                            "libraries.")
+    fault_transpose_somewhere: str = ("Your outputs are what the correct function gives with a matrix transposed; "
+                                      "see the page Conventions across courses and libraries.")
+    fault_swap: str = "Your outputs are what the correct function gives with {where} exchanged."
+    fault_swap_somewhere: str = ("Your outputs are what the correct function gives with two arguments, gates, "
+                                 "states or outputs exchanged.")
+    fault_missing_term: str = ("Your outputs are what the correct function gives without {where}: a term, factor or "
+                               "input is left out.")
+    fault_missing_term_somewhere: str = ("Your outputs are what the correct function gives with a term, factor or "
+                                         "input left out.")
+    fault_extra_term: str = ("Your outputs are what the correct function gives with a term that does not belong "
+                             "({where}).")
+    fault_extra_term_somewhere: str = ("Your outputs are what the correct function gives with a term, factor or "
+                                       "input that does not belong.")
+    fault_sign: str = "Your outputs are what the correct function gives with the sign of {where} flipped."
+    fault_sign_somewhere: str = "Your outputs are what the correct function gives with a sign flipped."
+    fault_scale: str = ("Your {where} is the correct value times a constant: a factor or a normaliser is wrong (a "
+                        "mean for a sum, a missing 2 or 1 / (1 - p), say).")
+    fault_scale_somewhere: str = ("Your outputs are what the correct function gives with a wrong factor or "
+                                  "normaliser (a mean for a sum, a missing 2 or 1 / (1 - p), say).")
+    fault_axis: str = ("Your outputs are what the correct function gives with {where} read along the wrong axis. "
+                       "The course is batch-first: a sequence batch x has shape (N, T, D), time is axis 1.")
+    fault_axis_somewhere: str = "Your outputs are what the correct function gives with an operation along the wrong axis."
+    fault_time: str = ("Your outputs are what the correct function gives with time in the wrong order or off by "
+                       "one step ({where}).")
+    fault_time_somewhere: str = ("Your outputs are what the correct function gives with time in the wrong order, "
+                                 "off by one step, or a state not carried from one step to the next.")
+    fault_time_restart: str = ("Your outputs are what the correct function gives when every step starts again from "
+                               "the initial state: each new state must be carried to the next step.")
+    fault_mask: str = ("Your outputs are what the correct function gives with {where} ignored or inverted: padded "
+                       "positions must not count, and real ones must.")
+    fault_mask_somewhere: str = ("Your outputs are what the correct function gives with the mask ignored or "
+                                 "inverted: padded positions must not count, and real ones must.")
+    fault_boundary: str = ("Your function goes wrong at an edge ({where}): an empty or all-zero input, a first or "
+                           "last element.")
+    fault_boundary_somewhere: str = ("Your function goes wrong at an edge case: an empty or all-zero input, a first "
+                                     "or last element.")
+    fault_in_place: str = ("Your outputs are right, but the call changed {where}. A function must leave its inputs as "
+                           "it found them: write x = x - m, not x -= m or x[...] = ...")
+    fault_in_place_somewhere: str = ("Your outputs are right, but the call changed one of its inputs. A function "
+                                     "must leave its inputs as it found them: write x = x - m, not x -= m.")
+    fault_dtype: str = ("Your values are right, but {where} has the wrong dtype: keep the dtype of the inputs "
+                        "(float32 in, float32 out), neither upcast nor downcast.")
+    fault_dtype_somewhere: str = ("Your values are right, but in the wrong dtype: keep the dtype of the inputs "
+                                  "(float32 in, float32 out), neither upcast nor downcast.")
+    fault_type_shape: str = ("A result, or a value computed on the way, has the wrong shape or type ({where}): "
+                             "compare the shapes in the docstring with yours.")
+    fault_type_shape_somewhere: str = ("A result, or a value computed on the way, has the wrong shape or type: "
+                                       "compare the shapes in the docstring with yours.")
+    fault_type_shape_matmul: str = ("A matrix product fails on shapes. The course multiplies a batch of row vectors "
+                                    "by the transposed weight, x_t @ W_xh.T with x_t of shape (N, D) and W_xh of "
+                                    "shape (H, D), not W_xh @ x_t (the column-vector form of the equations); see "
+                                    "the page Conventions across courses and libraries.")
+    fault_random: str = ("Your values depend on random numbers drawn differently ({where}): draw with the generator "
+                         "you are given, as many times and in the order described.")
+    fault_random_somewhere: str = ("Your values depend on random numbers drawn differently: draw with the generator "
+                                   "you are given, as many times and in the order described.")
+
+    def fault_message(self, function: str, finding: Finding) -> str:
+        """The sentence naming a kind of fault and where it is, for `function`."""
+        key = "fault_" + finding.fault.replace("-", "_")
+        if finding.fault == UPSTREAM:
+            key += "_chain" if finding.source else ""
+        elif finding.detail and hasattr(self, f"{key}_{finding.detail}"):
+            key += "_" + finding.detail
+        elif not finding.where and hasattr(self, key + "_somewhere"):
+            key += "_somewhere"
+        return getattr(self, key).format(function=function, where=finding.where, source=finding.source)
 
 
 def wording_sentences() -> dict[str, str]:
@@ -75,6 +203,29 @@ def wording_sentences() -> dict[str, str]:
 
 
 ENGLISH = Wording(hint=lambda mistake: mistake.message)  # only for callers that name no mistake
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """What is wrong with one graded function, as the student reads it (`autograder.diagnose_function`)."""
+    function: str
+    failed: bool                     # whether it fails any of its hidden cases
+    known: str | None = None         # the catalogued mistake that agrees on every case, by name
+    fault: str | None = None         # its kind, one of judge.mistakes.FAULT_CLASSES, where one is named
+    where: str | None = None         # the argument, term, gate, axis or (upstream) function involved
+    message: str = ""                # what the student reads: the known mistake's hint, or the fault's sentence
+
+    @classmethod
+    def of(cls, function: str, failed: bool, finding: Finding | None, wording: Wording) -> Diagnosis:
+        if finding is None:
+            return cls(function, failed)
+        if finding.known:
+            return cls(function, failed, finding.known[0].name, finding.fault, finding.where,
+                       wording.hint(finding.known[0]))
+        return cls(function, failed, None, finding.fault, finding.where, wording.fault_message(function, finding))
+
+    def as_dict(self) -> dict:
+        return {"known": self.known, "fault": self.fault, "where": self.where, "message": self.message}
 
 
 @dataclass
@@ -86,17 +237,24 @@ class FunctionVerdict:
     cases: list[CaseResult]          # per hidden case: name, passed, message
     mistakes: list[dict]             # the known mistakes diagnosed, as Mistake.as_dict()
     text: str                        # what the student reads
+    diagnosis: dict = field(default_factory=dict)  # Diagnosis.as_dict() of a failing function: known, fault, where
+    finding: Finding | None = field(default=None, repr=False, compare=False)  # the judge's, not stored
 
     def as_dict(self) -> dict:
         return {"function": self.function, "failed": self.failed, "headline": self.headline,
                 "cases": [{"name": c.name, "passed": c.passed, "message": c.message} for c in self.cases],
-                "mistakes": list(self.mistakes), "text": self.text}
+                "mistakes": list(self.mistakes), "text": self.text, "diagnosis": dict(self.diagnosis)}
 
     @classmethod
     def from_dict(cls, data: dict) -> FunctionVerdict:
         return cls(data["function"], bool(data["failed"]), data["headline"],
                    [CaseResult(c["name"], bool(c["passed"]), c.get("message", "")) for c in data["cases"]],
-                   list(data.get("mistakes", [])), data.get("text", ""))
+                   list(data.get("mistakes", [])), data.get("text", ""), dict(data.get("diagnosis") or {}))
+
+    @property
+    def upstream(self) -> bool:
+        """Whether its failures are blamed on a graded function it calls."""
+        return self.diagnosis.get("fault") == UPSTREAM
 
 
 @dataclass
@@ -113,11 +271,15 @@ class CellVerdict:
 
     @classmethod
     def of(cls, functions: list[FunctionVerdict], visible_error: str | None, partial_credit: bool,
-           points: float) -> CellVerdict:
+           points: float, upstream_credit: bool = False) -> CellVerdict:
         """Score a test cell. The visible asserts run in the student's kernel, where they can be fooled: passing
-        them earns nothing by itself, failing them costs one unit. Each hidden case, judged out here, is one unit."""
+        them earns nothing by itself, failing them costs one unit. Each hidden case, judged out here, is one unit.
+
+        upstream_credit: the hidden cases of a function diagnosed `upstream` count as passed (its mistake costs
+        points once, in the function it calls; the assignment's UPSTREAM_CREDIT)."""
         units = sum(len(v.cases) or 1 for v in functions) + (visible_error is not None)
-        passed = sum(sum(c.passed for c in v.cases) for v in functions)
+        passed = sum(len(v.cases) if upstream_credit and v.upstream else sum(c.passed for c in v.cases)
+                     for v in functions)
         score = points * passed / units if partial_credit else (points if passed == units else 0.0)
         return cls(functions, visible_error is None, visible_error or "", partial_credit, units, passed, score,
                    points)
@@ -154,6 +316,9 @@ class CellVerdict:
         return {"cases": [{"function": v.function, "name": c.name, "passed": c.passed, "message": c.message}
                           for v in self.functions for c in v.cases],
                 "mistakes": [{"function": v.function, **m} for v in self.functions for m in v.mistakes],
+                "diagnoses": [{"function": v.function, "known": v.diagnosis.get("known"),
+                               "fault": v.diagnosis.get("fault"), "where": v.diagnosis.get("where")}
+                              for v in self.functions if v.failed],
                 "visible_passed": self.visible_passed,
                 "partial_credit": self.partial_credit}
 
@@ -165,32 +330,61 @@ def missing_verdict(function: str, cases: list[Case], wording: Wording = ENGLISH
                            headline)
 
 
-def judge_emission(function: str, expected: Expected, emission: dict, wording: Wording) -> FunctionVerdict:
-    """The verdict on one function from the kernel's emission: per case passed or failed, and the diagnosis."""
+def decoded_emission(expected: Expected, emission: dict) -> tuple[list[Any], list[list[str]] | None] | None:
+    """(per case the student's observation, per case the graded functions it called or None) from one emission;
+    None when its outputs are missing or are not one per case."""
     raw = emission.get("outputs")
-    cases = expected.cases
-    if not isinstance(raw, list) or len(raw) != len(cases):
-        return missing_verdict(function, cases, wording)
+    if not isinstance(raw, list) or len(raw) != len(expected.cases):
+        return None
     try:
         too_large = len(json.dumps(raw)) > MAX_EMISSION_BYTES
     except (TypeError, ValueError, RecursionError):
         too_large = True
     if too_large:
-        got = [Raised("MalformedEmission", "outputs far larger or deeper than expected")] * len(cases)
-    else:
-        got = [decode_observation(r) for r in raw]
-    results = judge(function, cases, got, expected.observations, expected.output_name, expected.parameters)
-    found = []
-    if not all(r.passed for r in results) and expected.mistakes:
-        found = diagnose(cases, got, expected.mistakes, expected.mistake_observations)
-    return function_verdict(function, results, found, bool(expected.mistakes), wording)
+        return [Raised("MalformedEmission", "outputs far larger or deeper than expected")] * len(raw), None
+    return [decode_observation(r) for r in raw], decode_calls(emission.get("calls"), len(raw))
 
 
-def function_verdict(function: str, results: list[CaseResult], mistakes: list[Mistake], catalogued: bool,
+def judge_emission(function: str, expected: Expected, emission: dict, wording: Wording,
+                   table: dict[str, Expected] | None = None, others: dict[str, Callee] | None = None
+                   ) -> FunctionVerdict:
+    """The verdict on one function from the kernel's emission: per case passed or failed, and the diagnosis.
+
+    table, others: the assignment's Expected and the student's other functions, judged (judge_emissions), to
+    blame a function this one calls; without them, nothing is blamed upstream."""
+    decoded = decoded_emission(expected, emission)
+    if decoded is None:
+        return missing_verdict(function, expected.cases, wording)
+    got, calls = decoded
+    results = judge(function, expected.cases, got, expected.observations, expected.output_name, expected.parameters)
+    finding = None
+    if not all(r.passed for r in results):
+        finding = diagnose(function, {**(table or {}), function: expected}, got, calls, others)
+    return function_verdict(function, results, finding, bool(expected.mistakes), wording)
+
+
+def judge_emissions(table: dict[str, Expected], emissions: dict[str, dict], wording: Wording
+                    ) -> dict[str, FunctionVerdict]:
+    """The verdicts on one student's functions, {function: its emission} (each one due): a function is judged
+    after those it may call, so that a mistake is blamed on the function that makes it (`upstream`)."""
+    verdicts, others = {}, {}
+    for function in [f for f in _callees_first(list(table), {f: dict.fromkeys(e.callees) for f, e in table.items()})
+                     if f in emissions]:
+        expected = table[function]
+        verdicts[function] = verdict = judge_emission(function, expected, emissions[function], wording, table, others)
+        decoded = decoded_emission(expected, emissions[function])
+        if decoded is not None:
+            others[function] = Callee(expected, decoded[0], verdict.failed, verdict.finding)
+    return verdicts
+
+
+def function_verdict(function: str, results: list[CaseResult], finding: Finding | None, catalogued: bool,
                      wording: Wording) -> FunctionVerdict:
     """A function's verdict, with the text the student reads."""
     passed = sum(r.passed for r in results)
     failed = passed < len(results)
+    mistakes = list(finding.known) if finding is not None else []
+    diagnosis = Diagnosis.of(function, failed, finding, wording)
     lines = [wording.cases_passed.format(function=function, passed=passed, total=len(results)) if failed
              else wording.all_cases_passed.format(function=function, total=len(results))]
     if failed:
@@ -203,13 +397,16 @@ def function_verdict(function: str, results: list[CaseResult], mistakes: list[Mi
             lines.append(wording.diagnosis + wording.hint(mistakes[0]))
             for other in mistakes[1:]:
                 lines.append(wording.alternative + wording.hint(other))
+        elif diagnosis.fault:
+            lines.append(wording.diagnosis + diagnosis.message)
         elif catalogued:
             lines.append(wording.no_match)
     first_failure = next((r.message for r in results if not r.passed), "")
-    headline = first_failure + (" " + wording.hint(mistakes[0]) if mistakes else "")
+    headline = first_failure + (" " + diagnosis.message if diagnosis.message else "")
     return FunctionVerdict(function, failed, headline or lines[0],
                            [CaseResult(r.name, r.passed, r.message) for r in results],
-                           [m.as_dict() for m in mistakes], "\n".join(lines))
+                           [m.as_dict() for m in mistakes], "\n".join(lines), diagnosis.as_dict() if failed else {},
+                           finding)
 
 
 def cell_verdicts(notebook: Any) -> dict[str, CellVerdict]:

@@ -27,12 +27,20 @@ class _Assignment:
 
         A failing case never stops the others: each is judged (and scored) on its own, outside the kernel.
         """
-        import numpy as np
         from IPython.display import display
 
-        cases = _load_cases()[self.name][function_name]
-        outputs = []
-        for case in cases:
+        display({MIME_TYPE: emission(self.name, function_name, student_fn, _load_cases()[self.name])}, raw=True)
+
+
+def emission(assignment, function_name, student_fn, cases):
+    """The emission of one function: per case its observation (outputs and inputs after the call) or what it
+    raised, and which of the assignment's other graded functions it called (`calls`, the evidence that blames
+    a function it calls: judge/faults.py). `cases`: {function: its cases}, the assignment's."""
+    import numpy as np
+
+    outputs, calls = [], []
+    for case in cases[function_name]:
+        with _CallTrace(student_fn, [name for name in cases if name != function_name]) as called:
             try:
                 if case.strict_fp:
                     with np.errstate(over="raise", invalid="raise", divide="raise"):
@@ -42,7 +50,38 @@ class _Assignment:
                 outputs.append({"__observed__": [encode(result), encode(inputs)]})
             except Exception as error:  # KeyboardInterrupt (the cell's time-out) still stops the cell
                 outputs.append({"__raised__": [type(error).__name__, _message(error)]})
-        display({MIME_TYPE: {"assignment": self.name, "function": function_name, "outputs": outputs}}, raw=True)
+        calls.append(sorted(called))
+    return {"assignment": assignment, "function": function_name, "outputs": outputs, "calls": calls}
+
+
+class _CallTrace:
+    """While active, the graded functions `names` that the student's function finds among its globals (the
+    notebook's) are wrapped so that a call is recorded, then passed on unchanged; restored afterwards."""
+
+    def __init__(self, fn, names):
+        scope = getattr(fn, "__globals__", None)
+        self.scope = scope if type(scope) is dict else {}
+        self.names = [name for name in names if callable(self.scope.get(name))]
+        self.called, self.saved = set(), {}
+
+    def _wrapped(self, name, original):
+        called = self.called
+
+        def traced(*args, **kwargs):
+            called.add(name)
+            return original(*args, **kwargs)
+        return traced
+
+    def __enter__(self):
+        for name in self.names:
+            self.saved[name] = self.scope[name]
+            self.scope[name] = self._wrapped(name, self.saved[name])
+        return self.called
+
+    def __exit__(self, *exc):
+        for name, original in self.saved.items():
+            self.scope[name] = original
+        return False
 
 
 def _message(error):

@@ -1,0 +1,1038 @@
+"""Kinds of fault (issue 25): what a failing function got wrong when no catalogued mistake gives its outputs.
+
+Two kinds of evidence, both judged outside the kernel on the student's emitted observations:
+
+* fault models (`fault_models`, `callee_models`): the reference under one transformation, of its inputs (one
+  argument or dict entry transposed, zeroed, negated; two exchanged; the gates of a parameter dict exchanged; a
+  mask ignored or inverted; time read backwards or on the wrong axis), of its outputs (one negated, transposed,
+  two exchanged; each step run from the initial state), of the nonlinearities it calls (one call site of sigmoid,
+  tanh, relu or softmax replaced by another or by none), or with a graded function it calls replaced by one of
+  that function's own models. Each model is a `Mistake` with `fault` and `where` set; its observations of the
+  cases are computed once per run, as the known mistakes' are (verdicts.expected_outputs).
+* outcome evidence (`outcome_faults`): relations between the student's observations and the reference's, which
+  need no model: an output negated, rescaled, transposed, reversed or shifted in time, two outputs exchanged;
+  the right values in another dtype; the right outputs with an input written into; non-finite values or
+  overflow errors only where the inputs are large; a result or an intermediate of the wrong shape or type.
+
+A class is named only when its evidence holds on every case, and only when all the evidence that holds names
+one class: where two models of different classes agree with the student, there is no diagnosis (`diagnose`).
+"""
+from __future__ import annotations
+
+import inspect
+import re
+import sys
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from itertools import combinations
+from typing import Any, Callable, Iterator, NamedTuple
+
+import numpy as np
+
+from .checking import Case, Raised, Unreadable, input_label, judge_case, observe_safely
+from .mistakes import Mistake, agrees
+
+Path = tuple  # ("W_hh",) an argument; ("params", "W_f") an entry of a dict argument; ("grads", 0) an item of a list
+
+UPSTREAM = "upstream"
+# Which nonlinearity a model puts in place of each (None: the identity, i.e. the nonlinearity left out).
+SUBSTITUTES = {"sigmoid": ("tanh", None), "tanh": ("sigmoid", None), "relu": ("tanh", None),
+               "softmax": ("sigmoid", None)}
+MAX_MODELS = 400
+RESTART = "each step starts again from the initial state"  # per function: a guard against a declaration that multiplies them
+
+
+# ------------------------------------------------------------------------------------------ the fault models
+class FaultModel:
+    """The reference under one transformation: of its arguments (`inputs`), its result (`outputs`), or, while it
+    runs, of the functions it calls (`patches`, context managers). Called like the student's function."""
+
+    def __init__(self, reference: Callable, inputs: Callable | None = None, outputs: Callable | None = None,
+                 patches: tuple[Callable, ...] = (), around: Callable | None = None) -> None:
+        self.reference = getattr(reference, "numpy_fn", reference)
+        self.signature = inspect.signature(self.reference)
+        self.inputs, self.outputs, self.patches, self.around = inputs, outputs, patches, around
+        self.__name__ = self.reference.__name__
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        bound = self.signature.bind(*args, **kwargs)
+        given = dict(bound.arguments)
+        if self.inputs is not None:
+            self.inputs(bound.arguments)
+        with ExitStack() as stack:
+            for patch in self.patches:
+                stack.enter_context(patch())
+            if self.around is not None:
+                result = self.around(self.reference, bound)
+            else:
+                result = self.reference(*bound.args, **bound.kwargs)
+        if self.inputs is not None:  # an input the result hands back (a cache) is the caller's, as given
+            result = _restored(result, _changes(given, bound.arguments))
+        return self.outputs(result, given) if self.outputs is not None else result
+
+
+def _changes(given: dict, changed: dict) -> dict[int, Any]:
+    """{id of a changed value: the value given} for each argument, and each entry of a dict or list argument."""
+    found = {}
+    for name, value in changed.items():
+        original = given.get(name)
+        if value is not original:
+            found[id(value)] = original
+            if isinstance(value, (dict, list, tuple)) and isinstance(original, type(value)):
+                items = value.items() if isinstance(value, dict) else enumerate(value)
+                for key, item in items:
+                    before = original.get(key) if isinstance(original, dict) else (
+                        original[key] if key < len(original) else None)
+                    if item is not before and before is not None:
+                        found[id(item)] = before
+    return found
+
+
+def _restored(result: Any, changes: dict[int, Any], depth: int = 0) -> Any:
+    if id(result) in changes:
+        return changes[id(result)]
+    if depth < 3 and isinstance(result, tuple):
+        return tuple(_restored(item, changes, depth + 1) for item in result)
+    if depth < 3 and isinstance(result, list):
+        return [_restored(item, changes, depth + 1) for item in result]
+    if depth < 3 and isinstance(result, dict):
+        return {key: _restored(item, changes, depth + 1) for key, item in result.items()}
+    return result
+
+
+def _is_array(value: Any) -> bool:
+    return isinstance(value, np.ndarray) or (type(value).__module__.startswith("torch") and hasattr(value, "detach"))
+
+
+def _is_float_array(value: Any) -> bool:
+    if isinstance(value, np.ndarray):
+        return value.dtype.kind == "f"
+    return _is_array(value) and bool(value.is_floating_point())
+
+
+def _get(arguments: dict, path: Path) -> Any:
+    value = arguments.get(path[0])
+    for key in path[1:]:
+        try:
+            value = value[key]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return value
+
+
+def _set(arguments: dict, path: Path, value: Any) -> None:
+    """Put `value` at `path`, copying the container it sits in (the caller's dict or list stays as it was)."""
+    if len(path) == 1:
+        arguments[path[0]] = value
+        return
+    container = arguments[path[0]]
+    copied = dict(container) if isinstance(container, dict) else list(container)
+    copied[path[1]] = value
+    arguments[path[0]] = tuple(copied) if isinstance(container, tuple) else copied
+
+
+def _leaves(arguments: dict) -> dict[Path, Any]:
+    """The arrays among the arguments: each argument, and each entry of a dict, list or tuple argument."""
+    found = {}
+    for name, value in arguments.items():
+        if _is_array(value):
+            found[(name,)] = value
+        elif isinstance(value, dict):
+            found.update({(name, key): item for key, item in value.items() if _is_array(item)})
+        elif isinstance(value, (list, tuple)):
+            found.update({(name, i): item for i, item in enumerate(value) if _is_array(item)})
+    return found
+
+
+def path_label(path: Path) -> str:
+    """("W_hh",) -> "W_hh"; ("params", "W_f") -> "W_f"; ("grads", 0) -> "grads[0]"."""
+    if len(path) == 1:
+        return str(path[0])
+    return str(path[1]) if isinstance(path[1], str) else f"{path[0]}[{path[1]}]"
+
+
+def _transform(path: Path, change: Callable[[Any], Any]) -> Callable[[dict], None]:
+    def apply(arguments):
+        value = _get(arguments, path)
+        if value is not None and _is_array(value):
+            changed = change(value)
+            if changed is not None:
+                _set(arguments, path, changed)
+    return apply
+
+
+def _swap(first: Path, second: Path) -> Callable[[dict], None]:
+    def apply(arguments):
+        a, b = _get(arguments, first), _get(arguments, second)
+        if a is not None and b is not None:
+            _set(arguments, first, b)
+            _set(arguments, second, a)
+    return apply
+
+
+def _swap_gates(name: str, keys: list[tuple[str, str]]) -> Callable[[dict], None]:
+    def apply(arguments):
+        params = arguments.get(name)
+        if isinstance(params, dict) and all(a in params and b in params for a, b in keys):
+            swapped = dict(params)
+            for a, b in keys:
+                swapped[a], swapped[b] = params[b], params[a]
+            arguments[name] = swapped
+    return apply
+
+
+def _transposed(value):
+    return value.T if value.ndim == 2 else None
+
+
+def _negated(value):
+    return -value
+
+
+def _zeroed(value):
+    return value * 0
+
+
+def _doubled(value):
+    return value * 2
+
+
+def _halved(value):
+    return value / 2
+
+
+def _time_reversed(value):
+    return value[:, ::-1].copy() if value.ndim == 3 else None
+
+
+def _time_major(value):
+    return value.swapaxes(0, 1).copy() if value.ndim == 3 else None
+
+
+def _ones(value):
+    return value * 0 + 1
+
+
+def _complement(value):
+    return 1 - value
+
+
+def _in_unit_interval(value: Any) -> bool:
+    """A gate's values, or a probability's: every entry in [0, 1]."""
+    try:
+        array = np.asarray(value.detach().numpy() if hasattr(value, "detach") else value, dtype=float)
+    except (TypeError, ValueError):
+        return False
+    return array.size > 0 and bool(np.all((array >= 0) & (array <= 1)))
+
+
+def _gate_groups(params: dict) -> dict[str, frozenset]:
+    """{gate: the prefixes of its keys} of a parameter dict whose keys read <prefix>_<gate> (W_f, b_f, ...)."""
+    groups: dict[str, set] = {}
+    for key in params:
+        if isinstance(key, str) and "_" in key:
+            prefix, gate = key.rsplit("_", 1)
+            groups.setdefault(gate, set()).add(prefix)
+    return {gate: frozenset(prefixes) for gate, prefixes in groups.items() if len(prefixes) > 1}
+
+
+# --------------------------------------------------------------- the functions a reference calls, replaced
+def bindings_of(target: Callable, package: str) -> list[tuple[dict, str]]:
+    """Where the modules of `package` (e.g. "autograder.reference") hold `target`: each (namespace, key), a module's
+    globals or a dict among them (activations.NONLINEARITIES)."""
+    found = []
+    for name, module in list(sys.modules.items()):
+        if module is None or not (name == package or name.startswith(package + ".")):
+            continue
+        namespace = vars(module)
+        for key, value in list(namespace.items()):
+            if value is target:
+                found.append((namespace, key))
+            elif isinstance(value, dict) and not key.startswith("__"):
+                found.extend((value, k) for k, v in value.items() if v is target)
+    return found
+
+
+@contextmanager
+def replaced(bindings: list[tuple[dict, str]], replacement: Callable) -> Iterator[None]:
+    """While active, every binding holds `replacement`; while the replacement runs, they hold the original again
+    (a model of the callee may call the reference it is built from)."""
+    originals = [namespace[key] for namespace, key in bindings]
+
+    def wrapper(*args, **kwargs):
+        for (namespace, key), original in zip(bindings, originals):
+            namespace[key] = original
+        try:
+            return replacement(*args, **kwargs)
+        finally:
+            for namespace, key in bindings:
+                namespace[key] = wrapper
+    for namespace, key in bindings:
+        namespace[key] = wrapper
+    try:
+        yield
+    finally:
+        for (namespace, key), original in zip(bindings, originals):
+            namespace[key] = original
+
+
+@contextmanager
+def _at_call_site(bindings: list[tuple[dict, str]], original: Callable, site: str, substitute: Callable
+                  ) -> Iterator[None]:
+    """While active, a call of `original` made from a function named `site` runs `substitute` instead."""
+    def wrapper(*args, **kwargs):
+        if sys._getframe(1).f_code.co_name == site:
+            return substitute(*args, **kwargs)
+        return original(*args, **kwargs)
+    saved = [namespace[key] for namespace, key in bindings]
+    for namespace, key in bindings:
+        namespace[key] = wrapper
+    try:
+        yield
+    finally:
+        for (namespace, key), value in zip(bindings, saved):
+            namespace[key] = value
+
+
+def _identity(x):
+    return x
+
+
+# ------------------------------------------------------------------------------------------ building models
+def _package(reference: Callable) -> str:
+    module = getattr(getattr(reference, "numpy_fn", reference), "__module__", "") or ""
+    return module.rpartition(".")[0] or module
+
+
+def _recorded(reference: Callable, cases: list[Case]) -> tuple[list[dict], list[Any]]:
+    """Per case, the arguments the case passes to the function and what the reference returns (probes included:
+    the first call a probe makes)."""
+    numpy_fn = getattr(reference, "numpy_fn", reference)
+    signature = inspect.signature(numpy_fn)
+    arguments, results = [], []
+
+    def recorder(*args, **kwargs):
+        bound = signature.bind(*args, **kwargs)
+        arguments.append(dict(bound.arguments))
+        result = numpy_fn(*args, **kwargs)
+        results.append(result)
+        return result
+    recorder.__name__ = numpy_fn.__name__
+    for case in cases:
+        before = len(arguments)
+        observe_safely(case, recorder)
+        if len(arguments) == before:
+            arguments.append({})
+            results.append(None)
+        del arguments[before + 1:], results[before + 1:]
+    return arguments, results
+
+
+def _activation_sites(reference: Callable, cases: list[Case], activations: dict[str, Callable]
+                      ) -> tuple[set, dict[str, list]]:
+    """The call sites (calling function, activation) the reference reaches on the cases, and each activation's
+    bindings in the reference's package."""
+    package = _package(reference)
+    bindings = {name: bindings_of(fn, package) for name, fn in activations.items()}
+    sites = set()
+    with ExitStack() as stack:
+        for name, fn in activations.items():
+            stack.enter_context(_recording(bindings[name], fn, name, sites))
+        for case in cases:
+            observe_safely(case, reference)
+    own = getattr(reference, "numpy_fn", reference).__name__
+    return {(caller, name) for caller, name in sites if caller not in activations or caller == own}, bindings
+
+
+@contextmanager
+def _recording(bindings, original, name, sites):
+    def wrapper(*args, **kwargs):
+        sites.add((sys._getframe(1).f_code.co_name, name))
+        return original(*args, **kwargs)
+    saved = [namespace[key] for namespace, key in bindings]
+    for namespace, key in bindings:
+        namespace[key] = wrapper
+    try:
+        yield
+    finally:
+        for (namespace, key), value in zip(bindings, saved):
+            namespace[key] = value
+
+
+class _Spec(NamedTuple):
+    name: str
+    fault: str
+    where: str | None
+    model: FaultModel
+
+
+def _model_specs(function: str, reference: Callable, cases: list[Case], output_name: str,
+                 activations: dict[str, Callable]) -> list[_Spec]:
+    """Every generic fault model of one graded function, named, classed and placed."""
+    if inspect.isclass(reference) or not callable(reference):
+        return []
+    arguments, results = _recorded(reference, cases)
+    leaves: dict[Path, Any] = {}
+    shapes: dict[Path, set] = {}
+    for called in arguments:
+        for path, value in _leaves(called).items():
+            leaves.setdefault(path, value)
+            shapes.setdefault(path, set()).add(tuple(value.shape))
+    specs: list[_Spec] = []
+
+    def add(name, fault, where, **model):
+        specs.append(_Spec(name, fault, where, FaultModel(reference, **model)))
+
+    floats = [p for p, v in leaves.items() if _is_float_array(v)]
+    for path in floats:
+        label = path_label(path)
+        if "mask" in str(path[0]).lower():
+            add(f"{label} ignored (all ones)", "mask", label, inputs=_transform(path, _ones))
+            add(f"{label} inverted (1 - mask)", "mask", label, inputs=_transform(path, _complement))
+            continue
+        add(f"{label} left out (zero)", "missing-term", label, inputs=_transform(path, _zeroed))
+        add(f"{label} negated", "sign", label, inputs=_transform(path, _negated))
+        if all(_in_unit_interval(_get(called, path)) for called in arguments if _get(called, path) is not None):
+            add(f"{label} left out (ones)", "missing-term", label, inputs=_transform(path, _ones))
+        add(f"{label} doubled", "scale", label, inputs=_transform(path, _doubled))
+        add(f"{label} halved", "scale", label, inputs=_transform(path, _halved))
+        if any(len(s) == 2 for s in shapes[path]):
+            add(f"{label} transposed", "transpose", label, inputs=_transform(path, _transposed))
+    for first, second in combinations(leaves, 2):
+        if shapes[first] & shapes[second] and (len(first) == len(second) == 1
+                                               or (len(first) == len(second) == 2 and first[0] == second[0])):
+            a, b = path_label(first), path_label(second)
+            add(f"{a} and {b} exchanged", "swap", f"{a} and {b}", inputs=_swap(first, second))
+    for called in arguments[:1]:
+        for name, value in called.items():
+            if isinstance(value, dict):
+                groups = _gate_groups(value)
+                for g1, g2 in combinations(sorted(groups), 2):
+                    if groups[g1] == groups[g2]:
+                        keys = [(f"{prefix}_{g1}", f"{prefix}_{g2}") for prefix in sorted(groups[g1])]
+                        add(f"the {g1} and {g2} gates' parameters exchanged", "swap", f"{g1} and {g2}",
+                            inputs=_swap_gates(name, keys))
+    if ("x",) in floats and any(len(s) == 3 for s in shapes[("x",)]):
+        add("x read backwards in time", "time", "x", inputs=_transform(("x",), _time_reversed))
+        add("x read time-major, (T, N, D)", "axis", "x", inputs=_transform(("x",), _time_major))
+        if _all_sequences(arguments, results):
+            add(RESTART, "time", None, around=_per_step("x"))
+    specs += _output_specs(reference, results, output_name)
+    own = next((name for name, fn in activations.items() if fn is getattr(reference, "numpy_fn", reference)), None)
+    for name in SUBSTITUTES.get(own, ()):
+        if name is not None:
+            specs.append(_Spec(f"{name} instead of {own}", "activation", None,
+                               FaultModel(activations[name])))
+    sites, bindings = _activation_sites(reference, cases, activations)
+    for site, name in sorted(sites):
+        where = name if site == function else f"{name} in {site}"
+        for substitute in SUBSTITUTES.get(name, ()):
+            replacement = activations[substitute] if substitute else _identity
+            what = f"{substitute} instead of {name}" if substitute else f"{name} left out"
+            add(f"{what} ({site})", "activation", where,
+                patches=(_bound(_at_call_site, bindings[name], activations[name], site, replacement),))
+        if name != "softmax":
+            add(f"{name} of the negated pre-activation ({site})", "sign", where,
+                patches=(_bound(_at_call_site, bindings[name], activations[name], site,
+                                _of_negated(activations[name])),))
+    if isinstance(next((r for r in results if r is not None), None), np.ndarray) and own is None:
+        for name in ("tanh", "sigmoid"):
+            if name in activations:
+                add(f"{name} applied to the result", "activation", None,
+                    outputs=_whole(activations[name]))
+    return specs[:MAX_MODELS]
+
+
+def _of_negated(activation):
+    return lambda x, *args, **kwargs: activation(-x, *args, **kwargs)
+
+
+def _bound(factory, *args):
+    return lambda: factory(*args)
+
+
+def _all_sequences(arguments: list[dict], results: list) -> bool:
+    """Whether every result is an array, or a tuple of arrays, of shape (N, T, ...) with its x's N and T."""
+    for called, result in zip(arguments, results):
+        x = called.get("x")
+        items = result if isinstance(result, tuple) else (result,)
+        if not _is_array(x) or x.ndim != 3 or not items or not all(
+                _is_array(item) and item.ndim >= 3 and tuple(item.shape[:2]) == tuple(x.shape[:2]) for item in items):
+            return False
+    return True
+
+
+def _per_step(x_name: str) -> Callable:
+    """Run the reference on each step of the sequence alone, from the initial state: a state not carried."""
+    def around(reference, bound):
+        x = bound.arguments[x_name]
+        steps = []
+        for t in range(x.shape[1]):
+            bound.arguments[x_name] = x[:, t:t + 1]
+            steps.append(reference(*bound.args, **bound.kwargs))
+        bound.arguments[x_name] = x
+        if isinstance(steps[0], tuple):
+            return tuple(np.concatenate([step[k] for step in steps], axis=1) for k in range(len(steps[0])))
+        return np.concatenate(steps, axis=1)
+    return around
+
+
+def output_names(output_name: str, count: int) -> list[str]:
+    """"(dx, dh_prev, dc_prev, grads)" -> ["dx", "dh_prev", "dc_prev", "grads"]; "output 1", ... otherwise."""
+    inner = output_name.strip()
+    if inner.startswith("(") and inner.endswith(")"):
+        names = [n.strip() for n in inner[1:-1].split(",")]
+        if len(names) == count and all(n.isidentifier() for n in names):
+            return names
+    return [f"output {k + 1}" for k in range(count)]
+
+
+def _output_specs(reference, results, output_name) -> list[_Spec]:
+    """Models that change the result: an item negated or transposed, two items of one shape exchanged, the
+    entries of a dict item exchanged gate by gate, transposed or averaged over the batch, each sequence shifted
+    to start with the initial state."""
+    sample = next((r for r in results if r is not None), None)
+    specs = []
+
+    def add(name, fault, where, outputs):
+        specs.append(_Spec(name, fault, where, FaultModel(reference, outputs=outputs)))
+    items = sample if isinstance(sample, tuple) else (sample,)
+    names = output_names(output_name, len(items)) if isinstance(sample, tuple) else [output_name]
+    whole = not isinstance(sample, tuple)
+    for k, (name, item) in enumerate(zip(names, items)):
+        at = _whole if whole else (lambda change, k=k: _item(k, change))
+        label = None if name == "result" else name
+        if _is_float_array(item):
+            add(f"{name} negated", "sign", label, at(_negated))
+            if item.ndim == 2:
+                add(f"{name} transposed", "transpose", label, at(_transposed))
+            if item.ndim == 1:
+                add(f"{name} averaged over the batch", "scale", label, _with_batch(at, _divided))
+        if isinstance(item, dict):
+            groups = _gate_groups(item)
+            for g1, g2 in combinations(sorted(groups), 2):
+                if groups[g1] == groups[g2]:
+                    keys = [(f"{prefix}_{g1}", f"{prefix}_{g2}") for prefix in sorted(groups[g1])]
+                    add(f"{name}: the {g1} and {g2} gates exchanged", "swap", f"{g1} and {g2}",
+                        at(_entries_swapped(keys)))
+            if any(_is_float_array(v) and v.ndim == 2 for v in item.values()):
+                add(f"{name}: every matrix transposed", "transpose", name, at(_entries(2, _transposed)))
+            if any(_is_float_array(v) and v.ndim == 1 for v in item.values()):
+                add(f"{name}: every vector averaged over the batch", "scale", name,
+                    _with_batch(at, lambda value, n: _entries(1, lambda v: v / n)(value)))
+    if not whole:
+        for a, b in combinations(range(len(items)), 2):
+            shapes = {(np.shape(r[a]), np.shape(r[b])) for r in results if isinstance(r, tuple) and len(r) > b
+                      and _is_array(r[a]) and _is_array(r[b])}
+            if shapes and all(sa == sb for sa, sb in shapes):
+                add(f"{names[a]} and {names[b]} exchanged", "swap", f"{names[a]} and {names[b]}",
+                    _items_swapped(a, b))
+    if all(_is_array(item) and item.ndim >= 3 for item in items):
+        add("each sequence starts with the initial state (h_0 ... h_{T-1})", "time", None, _started_with_initial)
+    return specs
+
+
+def _divided(value, n):
+    return value / n
+
+
+def _with_batch(at, change):
+    """An output change that needs the batch size N: the first dimension of the first array argument."""
+    def apply(result, arguments):
+        n = next((v.shape[0] for v in arguments.values() if _is_array(v) and v.ndim), None)
+        return result if not n else at(lambda value: change(value, n))(result, arguments)
+    return apply
+
+
+def _entries(ndim, change):
+    def apply(value):
+        if not isinstance(value, dict):
+            return None
+        return {k: change(v) if _is_float_array(v) and v.ndim == ndim else v for k, v in value.items()}
+    return apply
+
+
+def _entries_swapped(keys):
+    def apply(value):
+        if not isinstance(value, dict) or not all(a in value and b in value for a, b in keys):
+            return None
+        swapped = dict(value)
+        for a, b in keys:
+            swapped[a], swapped[b] = value[b], value[a]
+        return swapped
+    return apply
+
+
+def _started_with_initial(result, arguments):
+    """Each (N, T, ...) item shifted one step later, starting with the initial state: the k-th item with the k-th
+    argument of shape (N, ...) that is not the sequence x."""
+    items = result if isinstance(result, tuple) else (result,)
+    initial = [v for name, v in arguments.items() if name != "x" and _is_array(v) and v.ndim == 2]
+    shifted = []
+    for k, item in enumerate(items):
+        matching = [v for v in initial if tuple(v.shape) == tuple(item.shape[:1]) + tuple(item.shape[2:])]
+        if len(matching) <= k % max(len(matching), 1) or not matching:
+            return result
+        first = matching[k] if len(matching) == len(items) else matching[0]
+        shifted.append(np.concatenate([np.asarray(first)[:, None].astype(item.dtype), item[:, :-1]], axis=1))
+    return tuple(shifted) if isinstance(result, tuple) else shifted[0]
+
+
+def _whole(change):
+    def apply(result, arguments):
+        changed = change(result) if _is_array(result) or isinstance(result, dict) else None
+        return result if changed is None else changed
+    return apply
+
+
+def _item(k, change):
+    def apply(result, arguments):
+        if not isinstance(result, tuple) or len(result) <= k:
+            return result
+        changed = change(result[k]) if (_is_array(result[k]) or isinstance(result[k], dict)) else None
+        return result if changed is None else result[:k] + (changed,) + result[k + 1:]
+    return apply
+
+
+def _entry(key, change):
+    def apply(value):
+        if not isinstance(value, dict) or key not in value or not _is_array(value[key]):
+            return None
+        changed = change(value[key])
+        return None if changed is None else {**value, key: changed}
+    return apply
+
+
+def _items_swapped(a, b):
+    def apply(result, arguments):
+        if not isinstance(result, tuple) or len(result) <= b:
+            return result
+        items = list(result)
+        items[a], items[b] = items[b], items[a]
+        return tuple(items)
+    return apply
+
+
+def fault_models(function: str, reference: Callable, cases: list[Case], output_name: str,
+                 activations: dict[str, Callable]) -> list[Mistake]:
+    """The generic fault models of one graded function, as Mistake records (fn: the model; message generated)."""
+    return [Mistake(spec.name, spec.model, f"Your function gives what the correct one gives with {spec.name}.", "",
+                    spec.fault, spec.where)
+            for spec in _model_specs(function, reference, cases, output_name, activations)]
+
+
+def callee_models(reference: Callable, callee: str, callee_reference: Callable, models: list[Mistake],
+                  written_with: Callable | None = None) -> list[Mistake]:
+    """This function with the graded function `callee` replaced by each of `models` (the callee's known mistakes,
+    fault models and callee models): the models that blame the callee, or inherit its class.
+
+    Each is named "<callee> → <the callee's model's name>", with fault "upstream" and where the callee; the
+    callee's model is looked up by that name (`inner_model`). `written_with(f)`: this function written with the
+    callee f, where the reference does not call it (None: the reference calls it, through its module)."""
+    found = []
+    if written_with is None:
+        bindings = bindings_of(getattr(callee_reference, "numpy_fn", callee_reference), _package(reference))
+        if not bindings:
+            raise ValueError(f"{getattr(reference, '__name__', reference)} never calls {callee} by name: "
+                             f"give the way it is written with {callee} (CALLS)")
+    for model in models:
+        if written_with is None:
+            fn = FaultModel(reference, patches=(_bound(replaced, bindings, model.fn),))
+        else:
+            fn = written_with(model.fn)
+        found.append(Mistake(f"{callee} → {model.name}", fn,
+                             f"Your function gives what the correct one gives over a {callee} that has this "
+                             f"fault: {model.name}.", model.section, UPSTREAM, callee))
+    return found
+
+
+# ---------------------------------------------------------------------------------------- outcome evidence
+class Leaf(NamedTuple):
+    path: tuple
+    value: Any
+
+
+def flatten(value: Any, path: tuple = ()) -> list[Leaf]:
+    """The leaves of an output (arrays, numbers, anything else) with their paths through tuples, lists, dicts."""
+    if isinstance(value, (tuple, list)):
+        return [leaf for k, item in enumerate(value) for leaf in flatten(item, path + (k,))]
+    if isinstance(value, dict):
+        return [leaf for key, item in value.items() for leaf in flatten(item, path + (key,))]
+    return [Leaf(path, value)]
+
+
+def _numeric(value: Any) -> np.ndarray | None:
+    if value is None or isinstance(value, (Raised, Unreadable, str, bool)):
+        return None
+    if type(value).__module__.startswith("torch") and hasattr(value, "detach"):
+        value = value.detach().numpy()
+    try:
+        array = np.asarray(value)
+    except Exception:
+        return None
+    return array.astype(float) if array.dtype.kind in "biuf" else None
+
+
+def _close(got: np.ndarray, want: np.ndarray, case: Case) -> bool:
+    if got.shape != want.shape:
+        return False
+    with np.errstate(all="ignore"):
+        return bool(np.all(np.abs(got - want) <= case.atol + case.rtol * np.abs(want)))
+
+
+def _leaf_name(path: tuple, names: list[str]) -> str:
+    """The name of an output leaf: "dW_hh" (an item of a tuple result), "grads['W_f']", "h" (the whole result);
+    a probe's report by its own key, an input reported after the call by the input's name."""
+    if len(names) > 1 and path and isinstance(path[0], int) and path[0] < len(names):
+        head, rest = names[path[0]], path[1:]
+    elif path and isinstance(path[0], str):
+        head, rest = path[0].split(" after the call")[0], path[1:]
+    else:
+        head, rest = names[0], path
+    return head + "".join(f"[{p!r}]" for p in rest)
+
+
+def _is_input_leaf(path: tuple) -> bool:
+    """A probe's report of an input as it is after the call ("x after the call (must be unchanged)")."""
+    return any(isinstance(p, str) and "after the call" in p for p in path)
+
+
+def _relations(got: np.ndarray, want: np.ndarray, case: Case, inputs: list[np.ndarray]) -> set[str]:
+    """How one output leaf of the student relates to the reference's, where it differs: the classes it shows."""
+    found = set()
+    if got.shape == want.shape and got.size >= 2 and np.count_nonzero(want) >= 2 and np.all(np.isfinite(got)):
+        if _close(got, -want, case):
+            found.add("sign")
+        else:
+            factor = float(np.vdot(got, want) / np.vdot(want, want))
+            if np.isfinite(factor) and abs(factor) > 1e-12 and not np.isclose(factor, 1.0) \
+                    and not np.isclose(factor, -1.0) and _close(got, factor * want, case):
+                found.add("scale")
+    if want.ndim == 2 and got.shape == want.T.shape and not _close(want, want.T, case) and _close(got, want.T, case):
+        found.add("transpose")
+    if want.ndim >= 3 and got.shape == want.shape:
+        if want.shape[1] >= 2 and _close(got, want[:, ::-1], case):
+            found.add("time")
+        elif _close(got[:, 1:], want[:, :-1], case) and any(  # h_0 ... h_{T-1}: the initial state first
+                np.shape(x) == got[:, 0].shape and _close(got[:, 0], x, case) for x in inputs):
+            found.add("time")
+    return found
+
+
+def _structure(value: Any) -> Any:
+    """What must match for two outputs to be comparable leaf by leaf: containers, keys, kinds, shapes."""
+    if isinstance(value, (tuple, list)):
+        return (type(value).__name__, tuple(_structure(v) for v in value))
+    if isinstance(value, dict):
+        return ("dict", tuple(sorted((str(k), _structure(v)) for k, v in value.items())))
+    if _is_array(value):
+        kind = "tensor" if type(value).__module__.startswith("torch") else "array"
+        return (kind, tuple(value.shape)) if value.ndim else ("number",)
+    if isinstance(value, (int, float, np.generic)) and not isinstance(value, bool):
+        return ("number",)
+    return (type(value).__name__,)
+
+
+SHAPE_WORDS = ("matmul", "shape", "broadcast", "aligned", "dimension", "must return a tuple", "must be a dict",
+               "expected (", "too many values to unpack", "not enough values to unpack")
+MATMUL_WORDS = ("matmul: Input operand", "not aligned")
+TRANSPOSED_SHAPE = re.compile(r"has shape \(([\d, ]+)\), expected \(([\d, ]+)\)")
+
+
+def _structural(got: Any, want: Any) -> str | None:
+    """"matmul" for a matrix product refused on shapes, "shape" for any other wrong shape or type of a result
+    or of an intermediate; None when the failure is in the values."""
+    if isinstance(got, Raised):
+        text = f"{got.kind}: {got.message}"
+        shapes = TRANSPOSED_SHAPE.search(got.message)
+        if shapes and shapes.group(1).split(",")[::-1] == shapes.group(2).split(","):
+            return None  # "has shape (9, 5), expected (5, 9)": a transposed result, not a shape mistake
+        if got.kind == "ValueError" and any(word in text for word in MATMUL_WORDS):
+            return "matmul"
+        if got.kind in ("ValueError", "TypeError", "IndexError", "AssertionError", "RuntimeError") and \
+                any(word in text for word in SHAPE_WORDS):
+            return "shape"
+        return None
+    if got[0] is None or isinstance(got[0], Unreadable):
+        return "shape"
+    if _structure(got[0]) == _structure(want[0]):
+        return None
+    mine, theirs = flatten(got[0]), flatten(want[0])
+    if [leaf.path for leaf in mine] == [leaf.path for leaf in theirs] and all(
+            np.shape(a.value) in (np.shape(b.value), np.shape(b.value)[::-1]) for a, b in zip(mine, theirs)):
+        return None  # the same results, some transposed: not a shape mistake
+    return "shape"
+
+
+class Outcome(NamedTuple):
+    fault: str
+    where: str | None
+    detail: str = ""   # a variant of the class's sentence: "matmul" for the row-vector convention
+
+
+def outcome_faults(cases: list[Case], got: list[Any], expected: list[Any], output_name: str,
+                   parameters: tuple[str, ...]) -> tuple[list[Outcome], Outcome | None]:
+    """The classes the student's observations show against the reference's, each holding on every case; and,
+    apart, the shape evidence (a fallback, named only where nothing else holds)."""
+    failing = [judge_case(c, g, e, "", "") is not None for c, g, e in zip(cases, got, expected)]
+    if not any(failing) or any(isinstance(e, Raised) for e in expected):
+        return [], None
+    found = []
+    names = (output_names(output_name, len(expected[0][0])) if isinstance(expected[0][0], tuple)
+             else [output_name])
+    overflow = _overflow(cases, got, expected, failing)
+    if overflow:
+        found.append(Outcome("overflow", None))
+    if not any(isinstance(g, Raised) for g in got):
+        if all(_structure(g[0]) == _structure(e[0]) for g, e in zip(got, expected)):
+            found += _leaf_classes(cases, got, expected, names, parameters)
+    shapes = [_structural(g, e) for g, e, f in zip(got, expected, failing) if f]
+    shape = None
+    if all(shapes):
+        shape = Outcome("type-shape", None, "matmul" if all(s == "matmul" for s in shapes) else "")
+    return found, shape
+
+
+def _overflow(cases, got, expected, failing) -> bool:
+    for case, g, e, failed in zip(cases, got, expected, failing):
+        if not failed:
+            continue
+        if isinstance(g, Raised):
+            if not (g.kind == "FloatingPointError" and "overflow" in g.message):
+                return False
+            continue
+        mine, theirs = flatten(g[0]), flatten(e[0])
+        if len(mine) != len(theirs):
+            return False
+        bad = False
+        for a, b in zip(mine, theirs):
+            x, y = _numeric(a.value), _numeric(b.value)
+            if x is None or y is None or x.shape != y.shape:
+                return False
+            if not np.all(np.isfinite(x)) and np.all(np.isfinite(y)):
+                bad = True
+        if not bad:
+            return False
+    return True
+
+
+def _dtype(value):
+    if isinstance(value, np.ndarray):
+        return value.dtype
+    if _is_array(value):
+        return str(value.dtype)
+    return None
+
+
+def _leaf_classes(cases, got, expected, names, parameters) -> list[Outcome]:
+    """sign, scale, transpose, time and swap from the outputs' leaves; dtype and in-place from all of them."""
+    classes = {k: set() for k in ("sign", "scale", "transpose", "time", "swap", "dtype", "in-place")}
+    holds = {k: True for k in classes}
+    for case, (mine, my_inputs), (theirs, their_inputs) in zip(cases, got, expected):
+        a_leaves, b_leaves = flatten(mine), flatten(theirs)
+        inputs = [x for x in (_numeric(v) for v in (my_inputs or {}).values()) if x is not None]
+        changed_inputs = _changed_inputs(case, my_inputs, their_inputs)
+        per_leaf = {}
+        dtype_only, value_wrong = set(), set()
+        for a, b in zip(a_leaves, b_leaves):
+            x, y = _numeric(a.value), _numeric(b.value)
+            name = _leaf_name(a.path, names)
+            if _is_input_leaf(a.path):
+                if x is None or y is None or not _close(x, y, case):
+                    changed_inputs.add(name)
+                continue
+            if x is None or y is None:
+                if not _same_plain(a.value, b.value):
+                    value_wrong.add(name)
+                    per_leaf[name] = set()
+                continue
+            if _close(x, y, case):
+                if _dtype(a.value) != _dtype(b.value):
+                    dtype_only.add(name)
+                continue
+            value_wrong.add(name)
+            per_leaf[name] = _relations(x, y, case, inputs)
+        swapped = _swapped_leaves(case, a_leaves, b_leaves, names)
+        for name in swapped:
+            per_leaf.setdefault(name, set()).add("swap")
+        for k in ("sign", "scale", "transpose", "time", "swap"):
+            if changed_inputs or dtype_only or any(k not in rel for rel in per_leaf.values()):
+                holds[k] = False
+            else:
+                classes[k] |= set(per_leaf)
+        if value_wrong or changed_inputs:
+            holds["dtype"] = False
+        classes["dtype"] |= dtype_only
+        if value_wrong or dtype_only:
+            holds["in-place"] = False
+        classes["in-place"] |= {input_label(label, parameters) if label.startswith("#") else label
+                                for label in changed_inputs}
+    return [Outcome(k, ", ".join(sorted(classes[k])) or None) for k in classes if holds[k] and classes[k]]
+
+
+def _same_plain(a: Any, b: Any) -> bool:
+    """Two non-numeric leaves (None, strings, ...) that are the same."""
+    try:
+        return type(a) is type(b) and bool(a == b)
+    except Exception:
+        return False
+
+
+def _changed_inputs(case, mine, theirs) -> set[str]:
+    if not theirs:
+        return set()
+    if not isinstance(mine, dict):
+        return set(theirs)
+    changed = set()
+    for label, want in theirs.items():
+        x, y = _numeric(mine.get(label)), _numeric(want)
+        if x is None or y is None or not _close(x, y, case):
+            changed.add(label)
+    return changed
+
+
+def _swapped_leaves(case, mine: list[Leaf], theirs: list[Leaf], names: list[str]) -> set[str]:
+    """Names of the student's leaves that equal a different leaf of the reference, in pairs (a exchanged with b)."""
+    values = [(_numeric(a.value), _numeric(b.value)) for a, b in zip(mine, theirs)]
+    found = set()
+    for i, j in combinations(range(len(values)), 2):
+        (xi, yi), (xj, yj) = values[i], values[j]
+        if any(v is None for v in (xi, yi, xj, yj)) or xi.shape != yj.shape or xj.shape != yi.shape:
+            continue
+        if _close(xi, yi, case) or not np.any(yi != yj):
+            continue
+        if _close(xi, yj, case) and _close(xj, yi, case):
+            found |= {_leaf_name(mine[i].path, names), _leaf_name(mine[j].path, names)}
+    return found
+
+
+# --------------------------------------------------------------------------------------------- the diagnosis
+@dataclass(frozen=True)
+class Finding:
+    """The diagnosis of one failing function, before it is worded."""
+    known: tuple[Mistake, ...] = ()   # catalogued mistakes that agree on every case (they come first)
+    fault: str | None = None          # the class named, if one (a known mistake's own label, where it has one)
+    where: str | None = None          # the argument, term, gate, axis or (upstream) function involved
+    detail: str = ""                  # a variant of the class's sentence: "matmul", "restart"
+    source: str | None = None         # upstream: the function at the root of the chain, where it is not `where`
+
+
+class Callee(NamedTuple):
+    """Another graded function of the same student, judged: the evidence that blames it, or clears it."""
+    expected: Any                     # its Expected
+    got: list[Any]                    # its observations
+    failed: bool
+    finding: Finding | None = None
+
+
+def inner_model(table: dict[str, Any], name: str, callee: str) -> tuple[Mistake, list] | None:
+    """The callee's model (known mistake, fault model or callee model) that a callee model's name points to."""
+    expected = table.get(callee)
+    if expected is None or not name.startswith(callee + " → "):
+        return None
+    inner = name[len(callee) + 3:]
+    for models, observed in ((expected.mistakes, expected.mistake_observations),
+                             (expected.fault_models, expected.fault_observations),
+                             (expected.callee_models, expected.callee_observations)):
+        for model, observations in zip(models, observed):
+            if model.name == inner:
+                return model, observations
+    return None
+
+
+def root_class(table: dict[str, Any], model: Mistake) -> tuple[str | None, str | None]:
+    """The class and place of a model, following callee models down to the model they are built from (None for
+    a known mistake without a label)."""
+    for _ in range(len(table) + 1):
+        if model.fault != UPSTREAM:
+            return model.fault, model.where
+        found = inner_model(table, model.name, model.where)
+        if found is None:
+            return None, None
+        model = found[0]
+    return None, None
+
+
+def failing_cases(expected: Any, got: list[Any]) -> list[bool]:
+    return [judge_case(c, g, e, "", "") is not None for c, g, e in zip(expected.cases, got, expected.observations)]
+
+
+def diagnose(function: str, table: dict[str, Any], got: list[Any], calls: list[list[str]] | None = None,
+             others: dict[str, Callee] | None = None, leave_out: str | None = None) -> Finding | None:
+    """The diagnosis of one function from its observations `got`; None where it passes every case or where the
+    evidence names nothing (or two classes).
+
+    In this order: `upstream` (a graded function it called fails its own cases, and this one gives what the
+    correct function gives over it); the catalogued mistakes that agree on every case; the one class that all the
+    agreeing fault models and outcome evidence name; the shape evidence, where nothing else holds.
+    calls: per case, the graded functions it called (None: not traced). others: the same student's other graded
+    functions, judged. leave_out: a catalogued mistake to ignore (the leave-one-out measure).
+    """
+    expected = table[function]
+    cases = expected.cases
+    failing = failing_cases(expected, got)
+    if not any(failing):
+        return None
+    blamed = _upstream(function, table, got, calls, others or {}, failing)
+    if blamed is not None:
+        return blamed
+    named = tuple(m for m, observations in zip(expected.mistakes, expected.mistake_observations)
+                  if m.name != leave_out and agrees(cases, got, observations))
+    if named:
+        faults, wheres = {m.fault for m in named}, {m.where for m in named}
+        return Finding(named, faults.pop() if len(faults) == 1 else None, wheres.pop() if len(wheres) == 1 else None)
+    by_value, by_errors = [], []  # the models that agree: through a wrong value, or only where both raise
+    for model, observations in zip(expected.fault_models, expected.fault_observations):
+        if agrees(cases, got, observations):
+            (by_value if _through_a_value(expected, observations) else by_errors).append(
+                (model.fault, model.where, "restart" if model.name == RESTART else ""))
+    for model, observations in zip(expected.callee_models, expected.callee_observations):
+        if agrees(cases, got, observations):
+            (by_value if _through_a_value(expected, observations) else by_errors).append(
+                (*root_class(table, model), ""))
+    outcomes, shape = outcome_faults(cases, got, expected.observations, expected.output_name, expected.parameters)
+    evidence = by_value + [(o.fault, o.where, o.detail) for o in outcomes]
+    if not evidence:
+        evidence = by_errors
+    if not evidence and shape is not None:
+        evidence.append((shape.fault, shape.where, shape.detail))
+    classes = {fault for fault, _, _ in evidence}
+    if len(classes) != 1 or None in classes:
+        return None  # nothing holds, or two classes (or a class nobody labelled) do: no diagnosis
+    wheres = sorted({where for _, where, _ in evidence if where})
+    details = {detail for _, _, detail in evidence}
+    return Finding((), classes.pop(), " or ".join(wheres) if wheres else None,
+                   details.pop() if len(details) == 1 else "")
+
+
+def _through_a_value(expected: Any, observations: list[Any]) -> bool:
+    """Whether a model differs from the reference somewhere in a value (not only by raising): agreeing with it
+    there tells more than agreeing on an error message, which only reflects the operands' shapes."""
+    return any(not isinstance(o, Raised) and judge_case(c, o, e, "", "") is not None
+               for c, o, e in zip(expected.cases, observations, expected.observations))
+
+
+def _upstream(function, table, got, calls, others, failing) -> Finding | None:
+    """`upstream`: a graded function this one called on every failing case fails its own cases, and this one
+    gives, on every case, what the correct function gives over that callee as the callee's own observations
+    have it (the callee agrees with the model of it that this model is built on)."""
+    expected = table[function]
+    blamed = set()
+    for model, observations in zip(expected.callee_models, expected.callee_observations):
+        callee = model.where
+        other = others.get(callee)
+        if other is None or not other.failed or callee in blamed:
+            continue
+        if calls is not None and not all(callee in called for called, failed in zip(calls, failing) if failed):
+            continue
+        if not agrees(expected.cases, got, observations):
+            continue
+        found = inner_model(table, model.name, callee)
+        if found is not None and agrees(other.expected.cases, other.got, found[1]):
+            blamed.add(callee)
+    if len(blamed) != 1:
+        return None
+    callee = blamed.pop()
+    deeper = others[callee].finding
+    source = (deeper.source or deeper.where) if deeper is not None and deeper.fault == UPSTREAM else None
+    return Finding((), UPSTREAM, callee, source=source)
