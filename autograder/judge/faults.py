@@ -35,11 +35,17 @@ from .mistakes import Mistake, agrees
 Path = tuple  # ("W_hh",) an argument; ("params", "W_f") an entry of a dict argument; ("grads", 0) an item of a list
 
 UPSTREAM = "upstream"
+# A caller that gives what the correct caller gives over a callee model shows that model's class only where the
+# fault carries over in the maths: a callee writing into its input, or answering in float64, makes its caller's
+# values wrong in some other way.
+INHERITED = {"activation", "transpose", "swap", "missing-term", "extra-term", "sign", "scale", "axis", "time", "mask"}
 # Which nonlinearity a model puts in place of each (None: the identity, i.e. the nonlinearity left out).
 SUBSTITUTES = {"sigmoid": ("tanh", None), "tanh": ("sigmoid", None), "relu": ("tanh", None),
                "softmax": ("sigmoid", None)}
 MAX_MODELS = 400
-RESTART = "each step starts again from the initial state"  # per function: a guard against a declaration that multiplies them
+RESTART = "each step starts again from the initial state"
+NEGATED = " of the negated pre-activation"
+NEGATED_SIGMOID = "sigmoid" + NEGATED  # per function: a guard against a declaration that multiplies them
 
 
 # ------------------------------------------------------------------------------------------ the fault models
@@ -193,6 +199,14 @@ def _zeroed(value):
     return value * 0
 
 
+def _scalar(name: str, change: Callable) -> Callable[[dict], None]:
+    def apply(arguments):
+        value = arguments.get(name)
+        if isinstance(value, float) and value != 0:
+            arguments[name] = change(value)
+    return apply
+
+
 def _doubled(value):
     return value * 2
 
@@ -215,6 +229,19 @@ def _ones(value):
 
 def _complement(value):
     return 1 - value
+
+
+def _is_mask(path: Path) -> bool:
+    return "mask" in str(path[0]).lower()
+
+
+def _every_entry(name: str, change: Callable) -> Callable[[dict], None]:
+    def apply(arguments):
+        value = arguments.get(name)
+        if isinstance(value, (list, tuple)):
+            changed = [change(v) if _is_array(v) else v for v in value]
+            arguments[name] = tuple(changed) if isinstance(value, tuple) else changed
+    return apply
 
 
 def _in_unit_interval(value: Any) -> bool:
@@ -383,13 +410,15 @@ def _model_specs(function: str, reference: Callable, cases: list[Case], output_n
     def add(name, fault, where, **model):
         specs.append(_Spec(name, fault, where, FaultModel(reference, **model)))
 
-    floats = [p for p, v in leaves.items() if _is_float_array(v)]
+    floats = [p for p, v in leaves.items() if _is_float_array(v) and not _is_mask(p)]
+    for path in [p for p in leaves if _is_mask(p)]:
+        label = path_label(path)
+        add(f"{label} ignored (all ones)", "mask", label, inputs=_transform(path, _ones))
+        add(f"{label} inverted (1 - mask)", "mask", label, inputs=_transform(path, _complement))
+    for name in sorted({p[0] for p in leaves if _is_mask(p) and len(p) == 2}):
+        add(f"every entry of {name} ignored (all ones)", "mask", name, inputs=_every_entry(name, _ones))
     for path in floats:
         label = path_label(path)
-        if "mask" in str(path[0]).lower():
-            add(f"{label} ignored (all ones)", "mask", label, inputs=_transform(path, _ones))
-            add(f"{label} inverted (1 - mask)", "mask", label, inputs=_transform(path, _complement))
-            continue
         add(f"{label} left out (zero)", "missing-term", label, inputs=_transform(path, _zeroed))
         add(f"{label} negated", "sign", label, inputs=_transform(path, _negated))
         if all(_in_unit_interval(_get(called, path)) for called in arguments if _get(called, path) is not None):
@@ -402,7 +431,8 @@ def _model_specs(function: str, reference: Callable, cases: list[Case], output_n
         if shapes[first] & shapes[second] and (len(first) == len(second) == 1
                                                or (len(first) == len(second) == 2 and first[0] == second[0])):
             a, b = path_label(first), path_label(second)
-            add(f"{a} and {b} exchanged", "swap", f"{a} and {b}", inputs=_swap(first, second))
+            fault = "mask" if "mask" in str(first[0]).lower() and first[0] == second[0] else "swap"
+            add(f"{a} and {b} exchanged", fault, f"{a} and {b}", inputs=_swap(first, second))
     for called in arguments[:1]:
         for name, value in called.items():
             if isinstance(value, dict):
@@ -412,6 +442,15 @@ def _model_specs(function: str, reference: Callable, cases: list[Case], output_n
                         keys = [(f"{prefix}_{g1}", f"{prefix}_{g2}") for prefix in sorted(groups[g1])]
                         add(f"the {g1} and {g2} gates' parameters exchanged", "swap", f"{g1} and {g2}",
                             inputs=_swap_gates(name, keys))
+    scalars = sorted({name for called in arguments for name, v in called.items()
+                      if isinstance(v, float) and not isinstance(v, bool) and v not in (0.0, 1.0)})
+    for name in scalars:
+        add(f"{name} inverted (1 / {name})", "scale", name, inputs=_scalar(name, lambda v: 1.0 / v))
+        add(f"{name} negated", "sign", name, inputs=_scalar(name, lambda v: -v))
+    for path in floats:
+        if len(path) == 1 and path[0] != "x" and all(len(s) == 3 and s[0] == 2 for s in shapes[path]):
+            add(f"{path[0]}[0] and {path[0]}[1] exchanged", "swap", f"{path[0]}[0] and {path[0]}[1]",
+                inputs=_transform(path, lambda v: v[::-1].copy()))
     if ("x",) in floats and any(len(s) == 3 for s in shapes[("x",)]):
         add("x read backwards in time", "time", "x", inputs=_transform(("x",), _time_reversed))
         add("x read time-major, (T, N, D)", "axis", "x", inputs=_transform(("x",), _time_major))
@@ -431,8 +470,9 @@ def _model_specs(function: str, reference: Callable, cases: list[Case], output_n
             what = f"{substitute} instead of {name}" if substitute else f"{name} left out"
             add(f"{what} ({site})", "activation", where,
                 patches=(_bound(_at_call_site, bindings[name], activations[name], site, replacement),))
-        if name != "softmax":
-            add(f"{name} of the negated pre-activation ({site})", "sign", where,
+        # sigmoid(-a) = 1 - sigmoid(a): in a callee it is a gate used on the wrong side (z for 1 - z), not a sign
+        if name == "tanh" or (name == "sigmoid" and site == function):
+            add(f"{name}{NEGATED} ({site})", "sign", where,
                 patches=(_bound(_at_call_site, bindings[name], activations[name], site,
                                 _of_negated(activations[name])),))
     if isinstance(next((r for r in results if r is not None), None), np.ndarray) and own is None:
@@ -705,11 +745,20 @@ def _relations(got: np.ndarray, want: np.ndarray, case: Case, inputs: list[np.nd
             found.add("sign")
         else:
             factor = float(np.vdot(got, want) / np.vdot(want, want))
+            passed_through = any(x.shape == got.shape and (_close(got, x, case) or _close(want, x, case))
+                                 for x in inputs)  # an input handed back on one side: a condition, not a factor
             if np.isfinite(factor) and abs(factor) > 1e-12 and not np.isclose(factor, 1.0) \
-                    and not np.isclose(factor, -1.0) and _close(got, factor * want, case):
+                    and not np.isclose(factor, -1.0) and not passed_through and _close(got, factor * want, case):
                 found.add("scale")
     if want.ndim == 2 and got.shape == want.T.shape and not _close(want, want.T, case) and _close(got, want.T, case):
         found.add("transpose")
+    if got.shape == want.shape and want.ndim >= 2:
+        half = want.shape[-1] // 2
+        if want.shape[-1] >= 2 and want.shape[-1] % 2 == 0 and _close(  # [b, a] for [a, b]: two blocks exchanged
+                got, np.concatenate([want[..., half:], want[..., :half]], axis=-1), case):
+            found.add("swap")
+        if want.ndim >= 3 and want.shape[0] == 2 and _close(got, want[::-1], case):  # (2, N, H): a pair exchanged
+            found.add("swap")
     if want.ndim >= 3 and got.shape == want.shape:
         if want.shape[1] >= 2 and _close(got, want[:, ::-1], case):
             found.add("time")
@@ -733,35 +782,51 @@ def _structure(value: Any) -> Any:
     return (type(value).__name__,)
 
 
-SHAPE_WORDS = ("matmul", "shape", "broadcast", "aligned", "dimension", "must return a tuple", "must be a dict",
-               "expected (", "too many values to unpack", "not enough values to unpack")
-MATMUL_WORDS = ("matmul: Input operand", "not aligned")
-TRANSPOSED_SHAPE = re.compile(r"has shape \(([\d, ]+)\), expected \(([\d, ]+)\)")
+PROBE_KIND_CHECKS = (": expected (", "must be a dict with the keys", "must return a tuple")
+MATMUL_MISMATCH = re.compile(r"^matmul: Input operand 1 has a mismatch in its core dimension 0, .* \(size (\d+) is "
+                             r"different from (\d+)\)$")
 
 
 def _structural(got: Any, want: Any) -> str | None:
-    """"matmul" for a matrix product refused on shapes, "shape" for any other wrong shape or type of a result
-    or of an intermediate; None when the failure is in the values."""
+    """How a failing case shows a shape or type fault, where it shows one beyond doubt: "matmul", a matrix product
+    refused because the batch of row vectors stands on the right (W @ x_t, the column-vector form: operand 1's
+    first dimension, the batch size N, meets the weight's last); "type", a result of the wrong kind (a tensor for
+    an array, an array for a tuple, None). None otherwise: a wrong shape or a missing item is as often the
+    symptom of another fault (an axis, a missing term) as a fault of its own."""
     if isinstance(got, Raised):
-        text = f"{got.kind}: {got.message}"
-        shapes = TRANSPOSED_SHAPE.search(got.message)
-        if shapes and shapes.group(1).split(",")[::-1] == shapes.group(2).split(","):
-            return None  # "has shape (9, 5), expected (5, 9)": a transposed result, not a shape mistake
-        if got.kind == "ValueError" and any(word in text for word in MATMUL_WORDS):
+        sizes = MATMUL_MISMATCH.search(got.message) if got.kind == "ValueError" else None
+        batch = _batch_size(want)
+        if sizes and batch is not None and int(sizes.group(1)) == batch:
             return "matmul"
-        if got.kind in ("ValueError", "TypeError", "IndexError", "AssertionError", "RuntimeError") and \
-                any(word in text for word in SHAPE_WORDS):
-            return "shape"
+        if got.kind == "AssertionError" and any(words in got.message for words in PROBE_KIND_CHECKS):
+            return "type"  # a probe's own check of what the function returned: a tuple of what, a dict of what
         return None
     if got[0] is None or isinstance(got[0], Unreadable):
-        return "shape"
-    if _structure(got[0]) == _structure(want[0]):
-        return None
-    mine, theirs = flatten(got[0]), flatten(want[0])
-    if [leaf.path for leaf in mine] == [leaf.path for leaf in theirs] and all(
-            np.shape(a.value) in (np.shape(b.value), np.shape(b.value)[::-1]) for a, b in zip(mine, theirs)):
-        return None  # the same results, some transposed: not a shape mistake
-    return "shape"
+        return "type"
+    mine, theirs = _kinds(got[0]), _kinds(want[0])
+    return "type" if mine != theirs else None
+
+
+def _batch_size(observation: Any) -> int | None:
+    """N, the first dimension of the first array the reference's call was given (its inputs after the call)."""
+    inputs = observation[1] if isinstance(observation, tuple) and isinstance(observation[1], dict) else {}
+    first = next((v for v in inputs.values() if isinstance(v, np.ndarray) and v.ndim >= 2), None)
+    return None if first is None else int(first.shape[0])
+
+
+def _kinds(value: Any, depth: int = 0) -> Any:
+    """The kinds of a result, without shapes or lengths: containers, arrays or tensors, numbers, None."""
+    if depth > 3:
+        return ()
+    if isinstance(value, (tuple, list)):
+        return (type(value).__name__, frozenset(_kinds(v, depth + 1) for v in value))
+    if isinstance(value, dict):
+        return ("dict", frozenset(_kinds(v, depth + 1) for v in value.values()))
+    if _is_array(value):
+        return "tensor" if type(value).__module__.startswith("torch") else "numeric"
+    if isinstance(value, (int, float, np.generic)) and not isinstance(value, bool):
+        return "numeric"
+    return type(value).__name__
 
 
 class Outcome(NamedTuple):
@@ -784,13 +849,18 @@ def outcome_faults(cases: list[Case], got: list[Any], expected: list[Any], outpu
     if overflow:
         found.append(Outcome("overflow", None))
     if not any(isinstance(g, Raised) for g in got):
-        if all(_structure(g[0]) == _structure(e[0]) for g, e in zip(got, expected)):
+        if all(_same_leaves(g[0], e[0]) for g, e in zip(got, expected)):
             found += _leaf_classes(cases, got, expected, names, parameters)
-    shapes = [_structural(g, e) for g, e, f in zip(got, expected, failing) if f]
-    shape = None
-    if all(shapes):
-        shape = Outcome("type-shape", None, "matmul" if all(s == "matmul" for s in shapes) else "")
+    shapes = {_structural(g, e) for g, e, f in zip(got, expected, failing) if f}
+    shape = Outcome("type-shape", None, shapes.pop()) if len(shapes) == 1 and None not in shapes else None
     return found, shape
+
+
+def _same_leaves(got: Any, want: Any) -> bool:
+    """The same leaves by path and kind (a tensor is not an array): shapes may differ, as a transposed one does."""
+    mine, theirs = flatten(got), flatten(want)
+    return [leaf.path for leaf in mine] == [leaf.path for leaf in theirs] and all(
+        _kinds(a.value) == _kinds(b.value) for a, b in zip(mine, theirs))
 
 
 def _overflow(cases, got, expected, failing) -> bool:
@@ -830,7 +900,9 @@ def _leaf_classes(cases, got, expected, names, parameters) -> list[Outcome]:
     holds = {k: True for k in classes}
     for case, (mine, my_inputs), (theirs, their_inputs) in zip(cases, got, expected):
         a_leaves, b_leaves = flatten(mine), flatten(theirs)
-        inputs = [x for x in (_numeric(v) for v in (my_inputs or {}).values()) if x is not None]
+        inputs = [x for x in (_numeric(v) for v in [*(their_inputs or {}).values(),
+                                                     *(leaf.value for leaf in b_leaves if _is_input_leaf(leaf.path))])
+                  if x is not None]
         changed_inputs = _changed_inputs(case, my_inputs, their_inputs)
         per_leaf = {}
         dtype_only, value_wrong = set(), set()
@@ -850,13 +922,16 @@ def _leaf_classes(cases, got, expected, names, parameters) -> list[Outcome]:
                 if _dtype(a.value) != _dtype(b.value):
                     dtype_only.add(name)
                 continue
+            if "dtype" in name:  # a probe's own report of the dtypes it was given back
+                dtype_only.add(name)
+                continue
             value_wrong.add(name)
             per_leaf[name] = _relations(x, y, case, inputs)
         swapped = _swapped_leaves(case, a_leaves, b_leaves, names)
         for name in swapped:
             per_leaf.setdefault(name, set()).add("swap")
         for k in ("sign", "scale", "transpose", "time", "swap"):
-            if changed_inputs or dtype_only or any(k not in rel for rel in per_leaf.values()):
+            if changed_inputs or any(k not in rel for rel in per_leaf.values()):
                 holds[k] = False
             else:
                 classes[k] |= set(per_leaf)
@@ -899,7 +974,7 @@ def _swapped_leaves(case, mine: list[Leaf], theirs: list[Leaf], names: list[str]
         (xi, yi), (xj, yj) = values[i], values[j]
         if any(v is None for v in (xi, yi, xj, yj)) or xi.shape != yj.shape or xj.shape != yi.shape:
             continue
-        if _close(xi, yi, case) or not np.any(yi != yj):
+        if _close(xi, yi, case) or (yi.shape == yj.shape and np.array_equal(yi, yj)):
             continue
         if _close(xi, yj, case) and _close(xj, yi, case):
             found |= {_leaf_name(mine[i].path, names), _leaf_name(mine[j].path, names)}
@@ -940,17 +1015,24 @@ def inner_model(table: dict[str, Any], name: str, callee: str) -> tuple[Mistake,
     return None
 
 
+def root_model(table: dict[str, Any], model: Mistake) -> tuple[Mistake, str] | None:
+    """The model a callee model is built from, following callee models down, and the function it models."""
+    function = None
+    for _ in range(len(table) + 1):
+        if model.fault != UPSTREAM:
+            return model, function
+        found = inner_model(table, model.name, model.where)
+        if found is None:
+            return None
+        model, function = found[0], model.where
+    return None
+
+
 def root_class(table: dict[str, Any], model: Mistake) -> tuple[str | None, str | None]:
     """The class and place of a model, following callee models down to the model they are built from (None for
     a known mistake without a label)."""
-    for _ in range(len(table) + 1):
-        if model.fault != UPSTREAM:
-            return model.fault, model.where
-        found = inner_model(table, model.name, model.where)
-        if found is None:
-            return None, None
-        model = found[0]
-    return None, None
+    root = root_model(table, model)
+    return (root[0].fault, root[0].where) if root is not None else (None, None)
 
 
 def failing_cases(expected: Any, got: list[Any]) -> list[bool]:
@@ -987,9 +1069,12 @@ def diagnose(function: str, table: dict[str, Any], got: list[Any], calls: list[l
             (by_value if _through_a_value(expected, observations) else by_errors).append(
                 (model.fault, model.where, "restart" if model.name == RESTART else ""))
     for model, observations in zip(expected.callee_models, expected.callee_observations):
-        if agrees(cases, got, observations):
-            (by_value if _through_a_value(expected, observations) else by_errors).append(
-                (*root_class(table, model), ""))
+        root = root_model(table, model)
+        if root is None or not agrees(cases, got, observations) or not (
+                _carries_over(table, *root) or (root[0].fault == "in-place" and _inputs_changed(expected, got))):
+            continue
+        (by_value if _through_a_value(expected, observations) else by_errors).append((root[0].fault, root[0].where,
+                                                                                      ""))
     outcomes, shape = outcome_faults(cases, got, expected.observations, expected.output_name, expected.parameters)
     evidence = by_value + [(o.fault, o.where, o.detail) for o in outcomes]
     if not evidence:
@@ -1003,6 +1088,21 @@ def diagnose(function: str, table: dict[str, Any], got: list[Any], calls: list[l
     details = {detail for _, _, detail in evidence}
     return Finding((), classes.pop(), " or ".join(wheres) if wheres else None,
                    details.pop() if len(details) == 1 else "")
+
+
+def _carries_over(table: dict[str, Any], model: Mistake, function: str) -> bool:
+    """Whether a callee's model names its caller's fault too, where the caller computes the same inline: a fault
+    model of a class that carries over in the maths, but for sigmoid(-a) = 1 - sigmoid(a) (in a caller, a gate
+    used on the wrong side). Not a catalogued mistake: its label says what the mistake is in the callee, which the
+    same computation in a caller may not be (the callee's `1 - z` is its caller's `z on the wrong side`)."""
+    catalogued = any(model is known for known in table[function].mistakes)
+    return model.fault in INHERITED and NEGATED_SIGMOID not in model.name and not (catalogued and model.fault == "sign")
+
+
+def _inputs_changed(expected: Any, got: list[Any]) -> bool:
+    """Whether the student's function changed an input it was given, on some case."""
+    return any(isinstance(g, tuple) and _changed_inputs(c, g[1], e[1])
+               for c, g, e in zip(expected.cases, got, expected.observations) if isinstance(e, tuple))
 
 
 def _through_a_value(expected: Any, observations: list[Any]) -> bool:
