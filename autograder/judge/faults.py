@@ -19,6 +19,7 @@ one class: where two models of different classes agree with the student, there i
 """
 from __future__ import annotations
 
+import hashlib
 import inspect
 import re
 import sys
@@ -31,6 +32,7 @@ import numpy as np
 
 from .checking import Case, Raised, Unreadable, input_label, judge_case, observe_safely
 from .mistakes import Mistake, agrees
+from .mutations import mutants
 
 Path = tuple  # ("W_hh",) an argument; ("params", "W_f") an entry of a dict argument; ("grads", 0) an item of a list
 
@@ -394,7 +396,7 @@ class _Spec(NamedTuple):
 
 
 def _model_specs(function: str, reference: Callable, cases: list[Case], output_name: str,
-                 activations: dict[str, Callable]) -> list[_Spec]:
+                 activations: dict[str, Callable], graded: list[Callable]) -> list[_Spec]:
     """Every generic fault model of one graded function, named, classed and placed."""
     if inspect.isclass(reference) or not callable(reference):
         return []
@@ -480,6 +482,16 @@ def _model_specs(function: str, reference: Callable, cases: list[Case], output_n
             if name in activations:
                 add(f"{name} applied to the result", "activation", None,
                     outputs=_whole(activations[name]))
+    numpy_fn = getattr(reference, "numpy_fn", reference)
+    if own is None:
+        skip = {id(getattr(r, "numpy_fn", r)) for r in graded} | {id(fn) for fn in activations.values()}
+        for mutant in mutants(numpy_fn, skip):
+            if mutant.replaces is numpy_fn:
+                specs.append(_Spec(mutant.name, mutant.fault, mutant.where, FaultModel(mutant.function)))
+            else:
+                bindings = bindings_of(mutant.replaces, _package(reference))
+                specs.append(_Spec(mutant.name, mutant.fault, mutant.where,
+                                   FaultModel(reference, patches=(_bound(replaced, bindings, mutant.function),))))
     return specs[:MAX_MODELS]
 
 
@@ -654,11 +666,52 @@ def _items_swapped(a, b):
 
 
 def fault_models(function: str, reference: Callable, cases: list[Case], output_name: str,
-                 activations: dict[str, Callable]) -> list[Mistake]:
-    """The generic fault models of one graded function, as Mistake records (fn: the model; message generated)."""
+                 activations: dict[str, Callable], graded: list[Callable] = ()) -> list[Mistake]:
+    """The generic fault models of one graded function, as Mistake records (fn: the model; message generated).
+
+    graded: every graded function's reference (their faults are their own models, not this one's)."""
     return [Mistake(spec.name, spec.model, f"Your function gives what the correct one gives with {spec.name}.", "",
                     spec.fault, spec.where)
-            for spec in _model_specs(function, reference, cases, output_name, activations)]
+            for spec in _model_specs(function, reference, cases, output_name, activations, list(graded))]
+
+
+def fingerprint(observations: list[Any]) -> str:
+    """A digest of a model's observations of the cases (values rounded to 8 significant digits): models with one
+    digest behave alike on every case."""
+    digest = hashlib.sha1()
+    for observation in observations:
+        for leaf in flatten(observation):
+            value = leaf.value
+            digest.update(repr(leaf.path).encode())
+            number = _numeric(value)
+            if number is not None:
+                with np.errstate(all="ignore"):
+                    digest.update(repr(number.shape).encode() + np.array2string(
+                        number, precision=8, floatmode="maxprec_equal", threshold=10 ** 9).encode())
+            else:
+                digest.update(repr(value).encode())
+    return digest.hexdigest()
+
+
+def distinct_models(expected: Any) -> list[Mistake]:
+    """A function's models (catalogued, fault, callee) less those that behave as the reference does on its cases
+    and those that behave as an earlier model of the same class does: what its callers' models are built on.
+    (Models of different classes that behave alike are kept: they are the ambiguity a diagnosis must see.)"""
+    reference = fingerprint(expected.observations)
+    seen, kept = {reference}, []
+    for models, observed in ((expected.mistakes, expected.mistake_observations),
+                             (expected.fault_models, expected.fault_observations),
+                             (expected.callee_models, expected.callee_observations)):
+        for model, observations in zip(models, observed):
+            key = fingerprint(observations)
+            if key == reference:
+                continue
+            labelled = (key, model.fault, model.where if model.fault == UPSTREAM else None)
+            if labelled in seen and model not in expected.mistakes:
+                continue
+            seen.add(labelled)
+            kept.append(model)
+    return kept
 
 
 def callee_models(reference: Callable, callee: str, callee_reference: Callable, models: list[Mistake],

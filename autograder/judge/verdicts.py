@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any, Callable, NamedTuple
 
 from .checking import Case, CaseResult, Raised, judge, parameter_names
-from .faults import UPSTREAM, Callee, Finding, callee_models, diagnose, fault_models
+from .faults import UPSTREAM, Callee, Finding, callee_models, diagnose, distinct_models, fault_models
 from .mistakes import Mistake, observations
 from .wire import CELL_VERDICT_KEY, MAX_EMISSION_BYTES, VERDICT_KEY, decode_calls, decode_observation
 
@@ -57,12 +57,11 @@ def expected_outputs(module: Any) -> dict[str, Expected]:
         cases, reference = module.CHECKS[name], module.REFERENCES[name]
         known = catalogue.get(name, [])
         output_name = module.OUTPUT_NAMES.get(name, "result")
-        models = fault_models(name, reference, cases, output_name, activations)
+        models = fault_models(name, reference, cases, output_name, activations, list(module.REFERENCES.values()))
         through_callees = []
         for callee, written_with in calls.get(name, {}).items():
-            inner = table[callee]
             through_callees += callee_models(reference, callee, module.REFERENCES[callee],
-                                             inner.mistakes + inner.fault_models + inner.callee_models, written_with)
+                                             distinct_models(table[callee]), written_with)
         table[name] = Expected(cases, [case.observe(reference) for case in cases], output_name,
                                tuple(parameter_names(reference)), known, observations(cases, known),
                                models, observations(cases, models),
