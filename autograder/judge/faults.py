@@ -1117,13 +1117,14 @@ def diagnose(function: str, table: dict[str, Any], got: list[Any], calls: list[l
         faults, wheres = {m.fault for m in named}, {m.where for m in named}
         return Finding(named, faults.pop() if len(faults) == 1 else None, wheres.pop() if len(wheres) == 1 else None)
     by_value, by_errors = [], []  # the models that agree: through a wrong value, or only where both raise
+    got_values = [_as_float64(g) for g in got]
     for model, observations in zip(expected.fault_models, expected.fault_observations):
-        if agrees(cases, got, observations):
+        if agrees(cases, got_values, [_as_float64(o) for o in observations]):
             (by_value if _through_a_value(expected, observations) else by_errors).append(
                 (model.fault, model.where, "restart" if model.name == RESTART else ""))
     for model, observations in zip(expected.callee_models, expected.callee_observations):
         root = root_model(table, model)
-        if root is None or not agrees(cases, got, observations) or not (
+        if root is None or not agrees(cases, got_values, [_as_float64(o) for o in observations]) or not (
                 _carries_over(table, *root) or (root[0].fault == "in-place" and _inputs_changed(expected, got))):
             continue
         (by_value if _through_a_value(expected, observations) else by_errors).append((root[0].fault, root[0].where,
@@ -1156,6 +1157,27 @@ def _inputs_changed(expected: Any, got: list[Any]) -> bool:
     """Whether the student's function changed an input it was given, on some case."""
     return any(isinstance(g, tuple) and _changed_inputs(c, g[1], e[1])
                for c, g, e in zip(expected.cases, got, expected.observations) if isinstance(e, tuple))
+
+
+def _as_float64(value: Any, depth: int = 0) -> Any:
+    """An observation with every float array in float64: a model is compared on values (a student who also
+    answers float32 in float64, an independent slip, still shows the model's fault)."""
+    if depth > 6:
+        return value
+    if isinstance(value, np.ndarray) and value.dtype.kind == "f" and value.dtype != np.float64:
+        return value.astype(np.float64)
+    if isinstance(value, tuple):
+        return tuple(_as_float64(v, depth + 1) for v in value)
+    if isinstance(value, list):
+        return [_as_float64(v, depth + 1) for v in value]
+    if isinstance(value, dict):
+        return {k: _as_float64(v, depth + 1) for k, v in value.items()}
+    return value
+
+
+def agrees_in_values(cases: list[Case], got: list[Any], theirs: list[Any]) -> bool:
+    """mistakes.agrees, dtypes aside."""
+    return agrees(cases, [_as_float64(g) for g in got], [_as_float64(t) for t in theirs])
 
 
 def _through_a_value(expected: Any, observations: list[Any]) -> bool:
