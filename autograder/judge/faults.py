@@ -201,6 +201,15 @@ def _zeroed(value):
     return value * 0
 
 
+def _option(name: str, change: Callable, default: Any) -> Callable[[dict], None]:
+    """A string option (nonlinearity="relu", reset="before") changed, the default when it is not passed."""
+    def apply(arguments):
+        value = arguments.get(name, default)
+        if isinstance(value, str):
+            arguments[name] = change(value)
+    return apply
+
+
 def _scalar(name: str, change: Callable) -> Callable[[dict], None]:
     def apply(arguments):
         value = arguments.get(name)
@@ -398,7 +407,9 @@ class _Spec(NamedTuple):
 def _model_specs(function: str, reference: Callable, cases: list[Case], output_name: str,
                  activations: dict[str, Callable], graded: list[Callable]) -> list[_Spec]:
     """Every generic fault model of one graded function, named, classed and placed."""
-    if inspect.isclass(reference) or not callable(reference):
+    if inspect.isclass(reference):  # a module to write: its methods changed, each model a subclass
+        return [_Spec(m.name, m.fault, m.where, m.function) for m in mutants(reference, set())]
+    if not callable(reference):
         return []
     arguments, results = _recorded(reference, cases)
     leaves: dict[Path, Any] = {}
@@ -444,6 +455,21 @@ def _model_specs(function: str, reference: Callable, cases: list[Case], output_n
                         keys = [(f"{prefix}_{g1}", f"{prefix}_{g2}") for prefix in sorted(groups[g1])]
                         add(f"the {g1} and {g2} gates' parameters exchanged", "swap", f"{g1} and {g2}",
                             inputs=_swap_gates(name, keys))
+    signature = inspect.signature(getattr(reference, "numpy_fn", reference))
+    for name, parameter in signature.parameters.items():
+        values = {called[name] for called in arguments if isinstance(called.get(name), str)}
+        if isinstance(parameter.default, str):
+            values.add(parameter.default)
+        if len(values) < 2:
+            continue
+        fault = "activation" if values <= set(activations) else "missing-term"  # a nonlinearity, or any option
+        for value in sorted(values):
+            add(f"{name} always {value!r}", fault, name, inputs=_option(name, lambda v, value=value: value,
+                                                                        parameter.default))
+        if len(values) == 2:
+            first, second = sorted(values)
+            add(f"{name} {first!r} and {second!r} exchanged", "swap", name,
+                inputs=_option(name, lambda v: second if v == first else first, parameter.default))
     scalars = sorted({name for called in arguments for name, v in called.items()
                       if isinstance(v, float) and not isinstance(v, bool) and v not in (0.0, 1.0)})
     for name in scalars:
@@ -477,6 +503,14 @@ def _model_specs(function: str, reference: Callable, cases: list[Case], output_n
             add(f"{name}{NEGATED} ({site})", "sign", where,
                 patches=(_bound(_at_call_site, bindings[name], activations[name], site,
                                 _of_negated(activations[name])),))
+    for name in sorted({name for _, name in sites}):
+        callers = sorted(site for site, n in sites if n == name)
+        if len(callers) < 2:
+            continue
+        for substitute in SUBSTITUTES.get(name, ()):
+            if substitute is not None:
+                add(f"{substitute} instead of {name} everywhere", "activation", name,
+                    patches=(_bound(replaced, bindings[name], activations[substitute]),))
     if isinstance(next((r for r in results if r is not None), None), np.ndarray) and own is None:
         for name in ("tanh", "sigmoid"):
             if name in activations:
@@ -856,8 +890,35 @@ def _structural(got: Any, want: Any) -> str | None:
         return None
     if got[0] is None or isinstance(got[0], Unreadable):
         return "type"
-    mine, theirs = _kinds(got[0]), _kinds(want[0])
-    return "type" if mine != theirs else None
+    if _kinds(got[0]) != _kinds(want[0]):
+        return "type"
+    mine, theirs = flatten(got[0]), flatten(want[0])
+    if [a.path for a in mine] != [b.path for b in theirs]:
+        return None
+    reshaped = False
+    for a, b in zip(mine, theirs):
+        x, y = _numeric(a.value), _numeric(b.value)
+        if x is None or y is None or x.shape == y.shape:
+            if x is None or y is None or not np.allclose(x, y, rtol=1e-6, atol=1e-8):
+                return None
+            continue
+        if not (_reshaped(x, y) or _sliced(x, y)):
+            return None
+        reshaped = True
+    return "type" if reshaped else None
+
+
+def _reshaped(got: np.ndarray, want: np.ndarray) -> bool:
+    """The reference's values, all of them, in another shape (not a transpose: that is a fault of its own)."""
+    return got.size == want.size and got.size > 1 and not (want.ndim == 2 and got.shape == want.T.shape) and \
+        np.allclose(np.sort(got.ravel()), np.sort(want.ravel()), rtol=1e-6, atol=1e-8)
+
+
+def _sliced(got: np.ndarray, want: np.ndarray) -> bool:
+    """One slice of the reference's result (its first or last along one axis): a part of what is due."""
+    return any(np.take(want, index, axis=axis).shape == got.shape
+               and np.allclose(got, np.take(want, index, axis=axis), rtol=1e-6, atol=1e-8)
+               for axis in range(want.ndim) for index in (0, -1) if want.shape[axis] > 1)
 
 
 def _batch_size(observation: Any) -> int | None:

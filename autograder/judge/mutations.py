@@ -45,7 +45,10 @@ class Mutant(NamedTuple):
 
 def mutants(reference: Callable, skip: set[int]) -> list[Mutant]:
     """The mutants of a reference and of the private helpers of its module it calls (functions whose id is in
-    `skip`, the graded functions and the nonlinearities, are left to the other models)."""
+    `skip`, the graded functions and the nonlinearities, are left to the other models). For a class (an
+    nn.Module to write), its own methods but the constructor: each mutant is then a subclass."""
+    if inspect.isclass(reference):
+        return _class_mutants(reference)
     found: list[Mutant] = []
     for target in [reference, *_helpers(reference, skip | {id(reference)})]:
         try:
@@ -64,6 +67,35 @@ def mutants(reference: Callable, skip: set[int]) -> list[Mutant]:
             where = ", ".join(n for n in dict.fromkeys(names) if n in public) or None
             found.append(Mutant(f"{target.__name__}: change {k + 1} ({fault}{', ' + where if where else ''})",
                                 fault, where, function, target))
+            if len(found) >= MAX_MUTANTS:
+                return found
+    return found
+
+
+def _class_mutants(cls: type) -> list[Mutant]:
+    found = []
+    for name, method in vars(cls).items():
+        if name.startswith("__") or not isinstance(method, types.FunctionType):
+            continue
+        try:
+            tree = ast.parse(textwrap.dedent(inspect.getsource(method)))
+        except (OSError, TypeError, SyntaxError):
+            continue
+        definition = tree.body[0]
+        if any(isinstance(n, ast.Name) and n.id == "super" for n in ast.walk(definition)):
+            continue  # a zero-argument super() needs the class cell a recompiled method lacks
+        _strip(definition)
+        public = ({a.arg for a in definition.args.args} - {"self"}) | {
+            n.attr for n in ast.walk(definition) if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name)
+            and n.value.id == "self"}
+        for k, (changed, fault, names) in enumerate(_changes(definition)):
+            function = _compiled(changed, method)
+            if function is None:
+                continue
+            where = ", ".join(n for n in dict.fromkeys(names) if n in public) or None
+            subclass = type(cls.__name__, (cls,), {name: function, "__module__": cls.__module__})
+            found.append(Mutant(f"{cls.__name__}.{name}: change {k + 1} ({fault}{', ' + where if where else ''})",
+                                fault, where, subclass, cls))
             if len(found) >= MAX_MUTANTS:
                 return found
     return found
@@ -135,7 +167,8 @@ def _changes(definition: ast.FunctionDef) -> Iterator[tuple[ast.FunctionDef, str
 def _points(tree: ast.AST) -> Iterator[tuple[ast.AST, None]]:
     """The nodes a change may touch, in the order of the code (ast.walk is breadth-first, which is stable)."""
     for node in ast.walk(tree):
-        if isinstance(node, (ast.BinOp, ast.UnaryOp, ast.Attribute, ast.Call, ast.List, ast.Subscript, ast.For)):
+        if isinstance(node, (ast.BinOp, ast.UnaryOp, ast.Attribute, ast.Call, ast.List, ast.Subscript, ast.For,
+                             ast.Assign, ast.Return)):
             yield node, None
 
 
@@ -159,6 +192,8 @@ def _names(node: ast.AST) -> list[str]:
     for sub in ast.walk(node):
         if isinstance(sub, ast.Name):
             found.append(sub.id)
+        elif isinstance(sub, ast.Attribute) and isinstance(sub.value, ast.Name) and sub.value.id == "self":
+            found.append(sub.attr)  # a module's own parameter, self.weight_ih
         elif isinstance(sub, ast.Subscript) and isinstance(sub.slice, ast.Constant) and isinstance(sub.slice.value, str):
             found.append(sub.slice.value)
     return found
@@ -242,6 +277,12 @@ def _alternatives(node: ast.AST, carried: set[str], derivative: bool) -> list[tu
                     out.append(dropped(kept, gone))
         elif isinstance(node.op, ast.Div):
             out += [(left, "scale", _names(right)), (ast.BinOp(left, ast.Mult(), right), "scale", _names(right))]
+        elif isinstance(node.op, ast.MatMult):  # an operand transposed that is not (a transpose too many)
+            for k, operand in enumerate((left, right)):
+                if not (isinstance(operand, ast.Attribute) and operand.attr == "T"):
+                    transposed = ast.Attribute(copy.deepcopy(operand), "T", ast.Load())
+                    pair = (transposed, right) if k == 0 else (left, transposed)
+                    out.append((ast.BinOp(*pair[:1], ast.MatMult(), pair[1]), "transpose", _names(operand)))
     elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) and not _is_number(node.operand):
         out.append((node.operand, "sign", _names(node.operand)))
     elif isinstance(node, ast.Attribute) and node.attr == "T":
@@ -251,6 +292,19 @@ def _alternatives(node: ast.AST, carried: set[str], derivative: bool) -> list[tu
     elif isinstance(node, ast.List) and len(node.elts) == 2 and not any(isinstance(e, ast.Starred)
                                                                         for e in node.elts):
         out.append((ast.List(node.elts[::-1], node.ctx), "swap", _names(node)))
+    elif isinstance(node, ast.Assign) and len(node.targets) == 1:
+        for side in ("targets", "value"):  # a, b = ... unpacked in the wrong order; ... = a, b built so
+            items = node.targets[0] if side == "targets" else node.value
+            if isinstance(items, ast.Tuple) and 2 <= len(items.elts) <= 5:
+                for changed in _pairs_exchanged(items):
+                    statement = copy.deepcopy(node)
+                    if side == "targets":
+                        statement.targets = [changed]
+                    else:
+                        statement.value = changed
+                    out.append((statement, "swap", _names(items)))
+    elif isinstance(node, ast.Return) and isinstance(node.value, ast.Tuple) and 2 <= len(node.value.elts) <= 5:
+        out += [(ast.Return(changed), "swap", _names(node.value)) for changed in _pairs_exchanged(node.value)]
     elif isinstance(node, ast.Subscript):
         out += _index_alternatives(node)
     elif isinstance(node, ast.For) and isinstance(node.iter, ast.Call):
@@ -258,8 +312,33 @@ def _alternatives(node: ast.AST, carried: set[str], derivative: bool) -> list[tu
     return out
 
 
+def _pairs_exchanged(items: ast.Tuple) -> Iterator[ast.Tuple]:
+    """The tuple with each pair of its items exchanged, where neither is starred and they differ."""
+    for i in range(len(items.elts)):
+        for j in range(i + 1, len(items.elts)):
+            a, b = items.elts[i], items.elts[j]
+            if isinstance(a, ast.Starred) or isinstance(b, ast.Starred) or ast.dump(a) == ast.dump(b):
+                continue
+            elts = list(items.elts)
+            elts[i], elts[j] = b, a
+            yield ast.Tuple(elts, items.ctx)
+
+
+NONLINEARITIES = {"sigmoid": "tanh", "tanh": "sigmoid"}
+
+
 def _call_alternatives(node: ast.Call) -> list[tuple[ast.AST, str, list[str]]]:
     out = []
+    function = node.func
+    called = function.id if isinstance(function, ast.Name) else getattr(function, "attr", None)
+    if called in NONLINEARITIES and len(node.args) == 1 and not node.keywords:  # torch.sigmoid(a), np.tanh(c)
+        other = copy.deepcopy(function)
+        if isinstance(other, ast.Name):
+            other.id = NONLINEARITIES[called]
+        else:
+            other.attr = NONLINEARITIES[called]
+        out += [(ast.Call(other, node.args, []), "activation", _names(node.args[0])),
+                (node.args[0], "activation", _names(node.args[0]))]
     for k, keyword in enumerate(node.keywords):
         if keyword.arg == "axis" and isinstance(keyword.value, (ast.Constant, ast.UnaryOp)):
             current = ast.literal_eval(keyword.value)
@@ -268,7 +347,6 @@ def _call_alternatives(node: ast.Call) -> list[tuple[ast.AST, str, list[str]]]:
                     changed = copy.deepcopy(node)
                     changed.keywords[k] = ast.keyword("axis", ast.Constant(axis))
                     out.append((changed, "axis", _names(node.func)))
-    function = node.func
     if isinstance(function, ast.Attribute) and function.attr == "sum":
         out.append((ast.Call(ast.Attribute(function.value, "mean", function.ctx), node.args, node.keywords), "scale",
                     _names(function.value)))
@@ -315,8 +393,16 @@ def _constant_index(node: ast.AST) -> Any:
 def _loop_alternatives(node: ast.For) -> list[tuple[ast.AST, str, list[str]]]:
     """A loop over range(...) walked the other way (or a reversed loop walked forwards: _call_alternatives)."""
     function = node.iter.func
+    out = []
     if isinstance(function, ast.Name) and function.id == "range":
         changed = copy.copy(node)
         changed.iter = ast.Call(ast.Name("reversed", ast.Load()), [node.iter], [])
-        return [(changed, "time", [])]
-    return []
+        out.append((changed, "time", []))
+        for k, bound in enumerate(node.iter.args[:2]):  # a step too many or too few
+            for op in (ast.Add(), ast.Sub()):
+                changed = copy.copy(node)
+                args = list(node.iter.args)
+                args[k] = ast.BinOp(copy.deepcopy(bound), op, ast.Constant(1))
+                changed.iter = ast.Call(function, args, [])
+                out.append((changed, "time", []))
+    return out
