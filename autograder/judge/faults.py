@@ -201,12 +201,13 @@ def _zeroed(value):
     return value * 0
 
 
-def _option(name: str, change: Callable, default: Any) -> Callable[[dict], None]:
-    """A string option (nonlinearity="relu", reset="before") changed, the default when it is not passed."""
+def _option(path: Path, change: Callable, default: Any) -> Callable[[dict], None]:
+    """A string option (nonlinearity="relu", reset="before", a cache's "nonlinearity") changed; an argument not
+    passed has its default."""
     def apply(arguments):
-        value = arguments.get(name, default)
+        value = _get(arguments, path) if len(path) > 1 or path[0] in arguments else default
         if isinstance(value, str):
-            arguments[name] = change(value)
+            _set(arguments, path, change(value))
     return apply
 
 
@@ -456,20 +457,28 @@ def _model_specs(function: str, reference: Callable, cases: list[Case], output_n
                         add(f"the {g1} and {g2} gates' parameters exchanged", "swap", f"{g1} and {g2}",
                             inputs=_swap_gates(name, keys))
     signature = inspect.signature(getattr(reference, "numpy_fn", reference))
-    for name, parameter in signature.parameters.items():
-        values = {called[name] for called in arguments if isinstance(called.get(name), str)}
-        if isinstance(parameter.default, str):
-            values.add(parameter.default)
+    options = {(name,): {p.default} if isinstance(p.default, str) else set()
+               for name, p in signature.parameters.items()}
+    for called in arguments:
+        for name, value in called.items():
+            if isinstance(value, str):
+                options.setdefault((name,), set()).add(value)
+            elif isinstance(value, dict):  # an option a cache carries: cache["nonlinearity"]
+                for key, item in value.items():
+                    if isinstance(item, str):
+                        options.setdefault((name, key), set()).add(item)
+    for path, values in options.items():
         if len(values) < 2:
             continue
+        label = path_label(path)
+        default = signature.parameters[path[0]].default if len(path) == 1 else None
         fault = "activation" if values <= set(activations) else "missing-term"  # a nonlinearity, or any option
         for value in sorted(values):
-            add(f"{name} always {value!r}", fault, name, inputs=_option(name, lambda v, value=value: value,
-                                                                        parameter.default))
+            add(f"{label} always {value!r}", fault, label, inputs=_option(path, lambda v, value=value: value, default))
         if len(values) == 2:
             first, second = sorted(values)
-            add(f"{name} {first!r} and {second!r} exchanged", "swap", name,
-                inputs=_option(name, lambda v: second if v == first else first, parameter.default))
+            add(f"{label} {first!r} and {second!r} exchanged", "swap", label,
+                inputs=_option(path, lambda v: second if v == first else first, default))
     scalars = sorted({name for called in arguments for name, v in called.items()
                       if isinstance(v, float) and not isinstance(v, bool) and v not in (0.0, 1.0)})
     for name in scalars:

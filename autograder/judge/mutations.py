@@ -168,7 +168,7 @@ def _points(tree: ast.AST) -> Iterator[tuple[ast.AST, None]]:
     """The nodes a change may touch, in the order of the code (ast.walk is breadth-first, which is stable)."""
     for node in ast.walk(tree):
         if isinstance(node, (ast.BinOp, ast.UnaryOp, ast.Attribute, ast.Call, ast.List, ast.Subscript, ast.For,
-                             ast.Assign, ast.Return)):
+                             ast.Assign, ast.Return, ast.If)):
             yield node, None
 
 
@@ -309,7 +309,35 @@ def _alternatives(node: ast.AST, carried: set[str], derivative: bool) -> list[tu
         out += _index_alternatives(node)
     elif isinstance(node, ast.For) and isinstance(node.iter, ast.Call):
         out += _loop_alternatives(node)
+    elif isinstance(node, ast.If):
+        out += _branch_alternatives(node)
     return out
+
+
+def _branch_alternatives(node: ast.If) -> list[tuple[ast.AST, str, list[str]]]:
+    """A condition always taken or never, or its bound moved (> for >=): an edge handled wrongly; where the test
+    picks a nonlinearity by name (== "tanh"), the nonlinearity is what goes wrong."""
+    strings = {n.value for n in ast.walk(node.test) if isinstance(n, ast.Constant) and isinstance(n.value, str)}
+    names = _names(node.test)
+    fault = "activation" if strings & ACTIVATION_NAMES else "mask" if any("mask" in n for n in names) else "boundary"
+    test = node.test
+    special = isinstance(test, ast.Compare) and all(isinstance(op, (ast.Eq, ast.Is)) for op in test.ops)
+    out = []
+    # A test for one special value (== 0, is None) never taken: that edge goes unhandled. Always taken, it is no
+    # edge any more but the general case done wrong, which is not this class.
+    for forced in ((False,) if special and fault == "boundary" else (True, False)):
+        changed = copy.copy(node)
+        changed.test = ast.Constant(forced)
+        out.append((changed, fault, names))
+    if isinstance(test, ast.Compare) and len(test.ops) == 1 and type(test.ops[0]) in STRICTNESS:
+        changed = copy.copy(node)
+        changed.test = ast.Compare(test.left, [STRICTNESS[type(test.ops[0])]()], test.comparators)
+        out.append((changed, "boundary", _names(test)))
+    return out
+
+
+ACTIVATION_NAMES = {"sigmoid", "tanh", "relu", "softmax"}
+STRICTNESS = {ast.Gt: ast.GtE, ast.GtE: ast.Gt, ast.Lt: ast.LtE, ast.LtE: ast.Lt}
 
 
 def _pairs_exchanged(items: ast.Tuple) -> Iterator[ast.Tuple]:
