@@ -316,11 +316,13 @@ def replaced(bindings: list[tuple[dict, str]], replacement: Callable) -> Iterato
 
 
 @contextmanager
-def _at_call_site(bindings: list[tuple[dict, str]], original: Callable, site: str, substitute: Callable
+def _at_call_site(bindings: list[tuple[dict, str]], original: Callable, site: str | set[str], substitute: Callable
                   ) -> Iterator[None]:
-    """While active, a call of `original` made from a function named `site` runs `substitute` instead."""
+    """While active, a call of `original` made from a function named `site` (or any of a set) runs `substitute`."""
+    sites = {site} if isinstance(site, str) else site
+
     def wrapper(*args, **kwargs):
-        if sys._getframe(1).f_code.co_name == site:
+        if sys._getframe(1).f_code.co_name in sites:
             return substitute(*args, **kwargs)
         return original(*args, **kwargs)
     saved = [namespace[key] for namespace, key in bindings]
@@ -519,7 +521,8 @@ def _model_specs(function: str, reference: Callable, cases: list[Case], output_n
         for substitute in SUBSTITUTES.get(name, ()):
             if substitute is not None:
                 add(f"{substitute} instead of {name} everywhere", "activation", name,
-                    patches=(_bound(replaced, bindings[name], activations[substitute]),))
+                    patches=(_bound(_at_call_site, bindings[name], activations[name], set(callers),
+                                    activations[substitute]),))
     if isinstance(next((r for r in results if r is not None), None), np.ndarray) and own is None:
         for name in ("tanh", "sigmoid"):
             if name in activations:
@@ -878,6 +881,7 @@ def _structure(value: Any) -> Any:
     return (type(value).__name__,)
 
 
+PROBE_SHAPE_CHECK = re.compile(r"has shape \(([\d, ]*)\), expected \(([\d, ]*)\)")
 PROBE_KIND_CHECKS = (": expected (", "must be a dict with the keys", "must return a tuple")
 MATMUL_MISMATCH = re.compile(r"^matmul: Input operand 1 has a mismatch in its core dimension 0, .* \(size (\d+) is "
                              r"different from (\d+)\)$")
@@ -896,6 +900,12 @@ def _structural(got: Any, want: Any) -> str | None:
             return "matmul"
         if got.kind == "AssertionError" and any(words in got.message for words in PROBE_KIND_CHECKS):
             return "type"  # a probe's own check of what the function returned: a tuple of what, a dict of what
+        shapes = PROBE_SHAPE_CHECK.search(got.message) if got.kind == "AssertionError" else None
+        if shapes:  # a probe's check of a shape: a slice of what is due, or all of it in another shape
+            have, due = (tuple(int(n) for n in g.split(",") if n.strip()) for g in shapes.groups())
+            sliced = any(due[:k] + due[k + 1:] == have for k in range(len(due)))
+            if (sliced or (np.prod(have) == np.prod(due) and have != due[::-1])) and have != due:
+                return "type"
         return None
     if got[0] is None or isinstance(got[0], Unreadable):
         return "type"
