@@ -529,15 +529,14 @@ def _model_specs(function: str, reference: Callable, cases: list[Case], output_n
                 add(f"{name} applied to the result", "activation", None,
                     outputs=_whole(activations[name]))
     numpy_fn = getattr(reference, "numpy_fn", reference)
-    if own is None:
-        skip = {id(getattr(r, "numpy_fn", r)) for r in graded} | {id(fn) for fn in activations.values()}
-        for mutant in mutants(numpy_fn, skip):
-            if mutant.replaces is numpy_fn:
-                specs.append(_Spec(mutant.name, mutant.fault, mutant.where, FaultModel(mutant.function)))
-            else:
-                bindings = bindings_of(mutant.replaces, _package(reference))
-                specs.append(_Spec(mutant.name, mutant.fault, mutant.where,
-                                   FaultModel(reference, patches=(_bound(replaced, bindings, mutant.function),))))
+    skip = {id(getattr(r, "numpy_fn", r)) for r in graded} | {id(fn) for fn in activations.values()}
+    for mutant in mutants(numpy_fn, skip):
+        if mutant.replaces is numpy_fn:
+            specs.append(_Spec(mutant.name, mutant.fault, mutant.where, FaultModel(mutant.function)))
+        else:
+            bindings = bindings_of(mutant.replaces, _package(reference))
+            specs.append(_Spec(mutant.name, mutant.fault, mutant.where,
+                               FaultModel(reference, patches=(_bound(replaced, bindings, mutant.function),))))
     return specs[:MAX_MODELS]
 
 
@@ -1183,12 +1182,17 @@ def diagnose(function: str, table: dict[str, Any], got: list[Any], calls: list[l
     calls: per case, the graded functions it called (None: not traced). others: the same student's other graded
     functions, judged. leave_out: a catalogued mistake to ignore (the leave-one-out measure).
     """
+    with np.errstate(all="ignore"):  # comparing with wrong outputs (nan, inf) is no event for the grader's terminal
+        return _diagnose(function, table, got, calls, others or {}, leave_out)
+
+
+def _diagnose(function, table, got, calls, others, leave_out) -> Finding | None:
     expected = table[function]
     cases = expected.cases
     failing = failing_cases(expected, got)
     if not any(failing):
         return None
-    blamed = _upstream(function, table, got, calls, others or {}, failing)
+    blamed = _upstream(function, table, got, calls, others, failing)
     if blamed is not None:
         return blamed
     named = tuple(m for m, observations in zip(expected.mistakes, expected.mistake_observations)
