@@ -1,9 +1,10 @@
 """`python -m autograder check NOTEBOOK`: a student runs their notebook's visible tests before submitting.
 
 Unlike `nbgrader validate`, it exits non-zero when a test fails, so it can gate a submission script.
-The notebook is run from a temporary copy; the original is never modified. It needs no gradebook, and no
-nbgrader until a visible test fails: then the student's functions also run on the hidden cases, in the same
-kernel, so that a known mistake can be named (judge/mistakes.py), as the grader's feedback would name it.
+The notebook is run from a temporary copy; the original is never modified. It needs no gradebook and no
+nbgrader. After the visible tests, the student's functions also run on the hidden cases, in the same kernel, so
+that a known mistake or a kind of fault can be named (judge/faults.py) as the grader's feedback would name it,
+even where the visible tests pass (issue 25): a test cell whose function is diagnosed fails.
 
 Where bubblewrap is installed, the notebook runs in the grading sandbox, as it will be graded. Where it is not
 (macOS, Windows, a laptop without it), it runs directly, as Jupyter would run it: it is the student's own code.
@@ -19,13 +20,13 @@ import nbformat
 from . import hidden
 from .course import CourseError, list_assignments
 from .grading.submissions import MAX_NOTEBOOK_BYTES
-from .i18n.hints import hint, wording
+from .i18n.hints import wording
 from .i18n.translation import assignment_of, notebook_language
 from .isolation import sandbox
 from .isolation.safe_files import MiB, Refused, copy_tree, read_regular
 from .isolation.sandbox import Limits
 from .isolation.zygote import KernelZygote, preloadable_imports
-from .judge.verdicts import judge_emission
+from .judge.verdicts import judge_emissions
 from .judge.wire import MIME_TYPE
 from .pipeline.config import CELL_TIMEOUT
 
@@ -75,7 +76,7 @@ def check_notebook(path: str, use_sandbox: bool = True, cell_timeout: int = CELL
             message = f"{errors[0].ename}: {errors[0].evalue}" if errors else ""
             results.append((meta.get("grade_id", "?"), not errors, message))
     hints = selfcheck_hints(notebook, assignment)
-    return [(cell, passed, message + (f"\n      {hints[cell]}" if not passed and cell in hints else ""))
+    return [(cell, passed and cell not in hints, message + (f"\n      {hints[cell]}" if cell in hints else ""))
             for cell, passed, message in results]
 
 
@@ -93,23 +94,16 @@ def _run_in_sandbox(notebook, path, scratch, workdir, cell_timeout, limits):
 
 
 def _execute(client, notebook, path):
-    """Run every cell; then, only if a test cell failed, a probe for naming the known mistake, in the same
-    kernel. A notebook that passes never pays for the hidden cases. Returns the probed assignment, or None."""
+    """Run every cell; then a probe for naming a known mistake or a kind of fault, in the same kernel, whether or
+    not a visible test failed (a visible test can pass a wrong function). Returns the probed assignment, or None."""
     client.reset_execution_trackers()
     with client.setup_kernel():
         for index, cell in enumerate(list(notebook.cells)):
             client.execute_cell(cell, index, execution_count=client.code_cells_executed + 1)
-        if not any(_failed(cell) for cell in notebook.cells):
-            return None
         assignment, probe = add_selfcheck_probe(notebook, path)
         if probe is not None:
             client.execute_cell(probe, len(notebook.cells) - 1, execution_count=client.code_cells_executed + 1)
         return assignment
-
-
-def _failed(cell):
-    return (cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("grade")
-            and any(o.output_type == "error" for o in cell.get("outputs", [])))
 
 
 def _client(notebook, workdir, cell_timeout, kernel_name):
@@ -124,15 +118,16 @@ def _client(notebook, workdir, cell_timeout, kernel_name):
     return client
 
 
-# ------------------------------------------------------------- naming a known mistake, after a test failed
+# --------------------------------------------------------------- naming a known mistake or a kind of fault
 def add_selfcheck_probe(notebook: nbformat.NotebookNode, path: str) -> tuple[str | None, dict | None]:
-    """For `python -m autograder check`, after a visible test failed: append to the copy being run a cell that
-    sends the student's functions' outputs on the hidden cases out of the kernel, as grading does. The cases
-    travel inside the cell (the sandbox's working folder is a copy made when the kernel started).
+    """For `python -m autograder check`, after the visible tests: append to the copy being run a cell that sends
+    the student's functions' outputs on the hidden cases out of the kernel, as grading does. The cases travel
+    inside the cell (the sandbox's working folder is a copy made when the kernel started).
 
-    Nothing of it reaches the student but, after the run, the name of a known mistake that agrees with their
-    outputs on every case (selfcheck_hints): no case's verdict, and no expected value. Returns (the
-    assignment, the cell), or (None, None) for a notebook that is not a known assignment with a catalogue.
+    Nothing of it reaches the student but, after the run, the diagnosis of a function that fails its hidden
+    cases, a known mistake or a kind of fault that agrees with their outputs on every case (selfcheck_hints): no
+    case's verdict, and no expected value. Returns (the assignment, the cell), or (None, None) for a notebook
+    that is not a known assignment with a catalogue.
     """
     assignment = assignment_of(path)
     if assignment not in list_assignments():
@@ -161,22 +156,21 @@ def add_selfcheck_probe(notebook: nbformat.NotebookNode, path: str) -> tuple[str
 
 
 def selfcheck_hints(notebook: nbformat.NotebookNode, assignment: str | None) -> dict[str, str]:
-    """{test cell grade_id: the known mistake's hint} from the probe cell's outputs, judged outside the kernel."""
+    """{test cell grade_id: the diagnosis} from the probe cell's outputs, judged outside the kernel as the grader
+    judges them (judge.verdicts.judge_emissions): a known mistake's hint, or a kind of fault's sentence."""
     if assignment is None:
         return {}
     probe = next((c for c in notebook.cells if SELFCHECK_TAG in c.get("metadata", {}).get("tags", [])), None)
     notebook.cells = [c for c in notebook.cells if c is not probe]
     if probe is None:
         return {}
-    expected, hints = hidden.expected(assignment), {}
-    language = notebook_language(notebook)
+    expected, emissions = hidden.expected(assignment), {}
     for output in probe.get("outputs", []):
         emission = output.get("data", {}).get(MIME_TYPE) if output.get("output_type") == "display_data" else None
         function = emission.get("function") if isinstance(emission, dict) else None
-        if function not in expected:
-            continue
-        verdict = judge_emission(function, expected[function], emission, wording(language))
-        if verdict.failed and verdict.mistakes:
-            mistake = next(m for m in expected[function].mistakes if m.name == verdict.mistakes[0]["name"])
-            hints[f"test_{function}"] = f"{function}: {hint(mistake, language)}"
-    return hints
+        if function in expected:
+            emissions[function] = emission
+    words = wording(notebook_language(notebook))
+    return {f"test_{function}": f"{function}: {verdict.diagnosis['message']}"
+            for function, verdict in judge_emissions(expected, emissions, words).items()
+            if verdict.failed and verdict.diagnosis.get("message")}

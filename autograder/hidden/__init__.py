@@ -37,6 +37,12 @@ def partial_credit(assignment: str) -> bool:
     return bool(getattr(load(assignment), "PARTIAL_CREDIT", True))
 
 
+def upstream_credit(assignment: str) -> bool:
+    """Whether a function diagnosed `upstream` of a failing function it calls earns its cases' points, its mistake
+    costing points once, where it is made (UPSTREAM_CREDIT, False unless set: see the hidden modules)."""
+    return bool(getattr(load(assignment), "UPSTREAM_CREDIT", False))
+
+
 def expected(assignment: str) -> dict[str, Expected]:
     """{function: what its outputs are judged against}: the reference's and the known mistakes' observations.
 

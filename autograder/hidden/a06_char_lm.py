@@ -439,6 +439,10 @@ ACTIVATIONS = ACTIVATION_FUNCTIONS  # the nonlinearities a fault model may put i
 
 # Scoring: a test cell earns the fraction of its hidden cases (and its visible asserts, as one) that pass.
 PARTIAL_CREDIT = True
+# A function that gives what the correct one gives over a failing graded function it calls (diagnosed `upstream`)
+# still loses the cases it fails (False), or earns them, its mistake costing points once, where it is made (True).
+# False by default: a grade then rests on the hidden cases alone, never on an inference about the student's code.
+UPSTREAM_CREDIT = False
 
 
 def check(function_name: str, student_fn: Callable) -> None:

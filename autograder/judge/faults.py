@@ -479,7 +479,7 @@ def _model_specs(function: str, reference: Callable, cases: list[Case], output_n
             add(f"{label} always {value!r}", fault, label, inputs=_option(path, lambda v, value=value: value, default))
         if len(values) == 2:
             first, second = sorted(values)
-            add(f"{label} {first!r} and {second!r} exchanged", "swap", label,
+            add(f"{label} {first!r} and {second!r} exchanged", "swap", f"{label} {first!r} and {second!r}",
                 inputs=_option(path, lambda v: second if v == first else first, default))
     scalars = sorted({name for called in arguments for name, v in called.items()
                       if isinstance(v, float) and not isinstance(v, bool) and v not in (0.0, 1.0)})

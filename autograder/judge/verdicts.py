@@ -109,20 +109,20 @@ class Wording:
     visible_test_failed: str = "Visible test failed: "  # before a visible test's error, shown as text
     # The kinds of fault (judge/faults.py), named when no known mistake agrees: one sentence per class, with the
     # place ({where}) and without it.
-    fault_upstream: str = ("{function} calls your {where}, which fails its own checks, and with it {function} gives "
-                           "exactly what the correct {function} gives: fix {where} first.")
-    fault_upstream_chain: str = ("{function} calls your {where}, which calls your {source}, which fails its own "
-                                 "checks; with them {function} gives exactly what the correct {function} gives: fix "
+    fault_upstream: str = ("{function} calls your {where}, which fails its own checks; over it, your {function} "
+                           "gives exactly what a correct {function} gives. Fix {where} first.")
+    fault_upstream_chain: str = ("{function} calls your {where}, which fails its checks because of your {source}; "
+                                 "over them, your {function} gives exactly what a correct {function} gives. Fix "
                                  "{source} first.")
     fault_overflow: str = ("Your outputs are right except where the inputs are large, where an exp (or another "
                            "function) overflows: use a numerically stable form, which only ever takes exp of "
                            "numbers that are not positive.")
-    fault_activation: str = ("Your outputs are what the correct function gives with the wrong nonlinearity ({where}: "
-                             "sigmoid for tanh, tanh for sigmoid, or none at all). Check which nonlinearity each "
-                             "line applies.")
-    fault_activation_somewhere: str = ("Your outputs are what the correct function gives with one nonlinearity (or "
-                                       "its derivative) wrong or missing. Check which nonlinearity each line "
-                                       "applies.")
+    fault_activation: str = ("Your outputs are what the correct function gives with a nonlinearity, or its "
+                             "derivative, wrong or left out ({where}). Check which of sigmoid, tanh or none each line "
+                             "applies, and the derivative it uses.")
+    fault_activation_somewhere: str = ("Your outputs are what the correct function gives with a nonlinearity, or its "
+                                       "derivative, wrong or left out. Check which of sigmoid, tanh or none each line "
+                                       "applies, and the derivative it uses.")
     fault_transpose: str = ("Your outputs are what the correct function gives with {where} transposed. The course "
                             "stores a weight as in the equations (W_xh of shape (H, D)) and multiplies a batch of row "
                             "vectors by its transpose, x_t @ W_xh.T; see the page Conventions across courses and "
@@ -142,12 +142,12 @@ class Wording:
                                        "input that does not belong.")
     fault_sign: str = "Your outputs are what the correct function gives with the sign of {where} flipped."
     fault_sign_somewhere: str = "Your outputs are what the correct function gives with a sign flipped."
-    fault_scale: str = ("Your {where} is the correct value times a constant: a factor or a normaliser is wrong (a "
-                        "mean for a sum, a missing 2 or 1 / (1 - p), say).")
+    fault_scale: str = ("Your outputs are what the correct function gives with a wrong factor or normaliser "
+                        "({where}): a mean for a sum, a missing 2 or 1 / (1 - p), say.")
     fault_scale_somewhere: str = ("Your outputs are what the correct function gives with a wrong factor or "
-                                  "normaliser (a mean for a sum, a missing 2 or 1 / (1 - p), say).")
-    fault_axis: str = ("Your outputs are what the correct function gives with {where} read along the wrong axis. "
-                       "The course is batch-first: a sequence batch x has shape (N, T, D), time is axis 1.")
+                                  "normaliser: a mean for a sum, a missing 2 or 1 / (1 - p), say.")
+    fault_axis: str = ("Your outputs are what the correct function gives with an operation on {where} along the "
+                       "wrong axis. The course is batch-first: a sequence batch x has shape (N, T, D), time is axis 1.")
     fault_axis_somewhere: str = "Your outputs are what the correct function gives with an operation along the wrong axis."
     fault_time: str = ("Your outputs are what the correct function gives with time in the wrong order or off by "
                        "one step ({where}).")
