@@ -411,7 +411,7 @@ def _model_specs(function: str, reference: Callable, cases: list[Case], output_n
                  activations: dict[str, Callable], graded: list[Callable]) -> list[_Spec]:
     """Every generic fault model of one graded function, named, classed and placed."""
     if inspect.isclass(reference):  # a module to write: its methods changed, each model a subclass
-        return [_Spec(m.name, m.fault, m.where, m.function) for m in mutants(reference, set())]
+        return _named_apart([_Spec(m.name, m.fault, m.where, m.function) for m in mutants(reference, set())])
     if not callable(reference):
         return []
     arguments, results = _recorded(reference, cases)
@@ -537,7 +537,17 @@ def _model_specs(function: str, reference: Callable, cases: list[Case], output_n
             bindings = bindings_of(mutant.replaces, _package(reference))
             specs.append(_Spec(mutant.name, mutant.fault, mutant.where,
                                FaultModel(reference, patches=(_bound(replaced, bindings, mutant.function),))))
-    return specs[:MAX_MODELS]
+    return _named_apart(specs[:MAX_MODELS])
+
+
+def _named_apart(specs: list[_Spec]) -> list[_Spec]:
+    """Each model under a name of its own (a callee model finds its model by name): "x negated (2)"."""
+    seen: dict[str, int] = {}
+    named = []
+    for spec in specs:
+        seen[spec.name] = seen.get(spec.name, 0) + 1
+        named.append(spec if seen[spec.name] == 1 else spec._replace(name=f"{spec.name} ({seen[spec.name]})"))
+    return named
 
 
 def _of_negated(activation):
