@@ -119,9 +119,13 @@ def test_h_prev_times_W_hh_is_W_hh_transposed():
 
 
 def test_the_column_vector_form_is_answered_with_the_row_vector_convention():
-    found = diagnosis(student(COLUMN_VECTORS), "rnn_step")
+    scope = student(COLUMN_VECTORS)
+    found = diagnosis(scope, "rnn_step")
     assert (found.known, found.fault) == (None, "type-shape"), found
     assert "batch of row vectors" in found.message and "column-vector form" in found.message
+    caller = diagnosis(scope, "rnn_forward")  # its every failure is raised inside rnn_step
+    assert (caller.fault, caller.where) == (UPSTREAM, "rnn_step"), caller
+    assert caller.message == "rnn_forward fails inside your rnn_step, which fails its own checks: fix rnn_step first."
 
 
 def test_a_korean_student_reads_the_diagnosis_in_korean():
@@ -279,6 +283,10 @@ def test_check_speaks_up_where_the_visible_tests_may_pass(tmp_path, use_sandbox)
     assert not results["test_rnn_step"][0] and "column-vector form" in results["test_rnn_step"][1]
     assert not results["test_tanh"][0] and "tanh calls your sigmoid" in results["test_tanh"][1]
     assert "naive formula (overflows)" in results["test_sigmoid"][1]
+    # rnn_forward raises inside the student's rnn_step, and many_to_one_forward inside rnn_forward: both upstream
+    assert "rnn_forward fails inside your rnn_step" in results["test_rnn_forward"][1]
+    assert "fails inside your rnn_forward, which fails its own checks: fix rnn_step first" in \
+        results["test_many_to_one_forward"][1]
     assert results["test_softmax"] == (True, "")
     diagnoses = [message.split("\n      ", 1)[1] for _, message in results.values() if "\n      " in message]
-    assert len(diagnoses) == 3 and not any("expected" in d.lower() or "hidden" in d.lower() for d in diagnoses)
+    assert len(diagnoses) == 5 and not any("expected" in d.lower() or "hidden" in d.lower() for d in diagnoses)

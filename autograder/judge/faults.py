@@ -1134,6 +1134,13 @@ class Finding:
     source: str | None = None         # upstream: the function at the root of the chain, where it is not `where`
 
 
+class Trace(NamedTuple):
+    """What the kernel shim saw of a student's function, per case: the other graded functions it called, and
+    those an exception it raised passed through, outermost first (judge.wire.decode_calls)."""
+    calls: list[list[str]]
+    raised_in: list[list[str]]
+
+
 class Callee(NamedTuple):
     """Another graded function of the same student, judged: the evidence that blames it, or clears it."""
     expected: Any                     # its Expected
@@ -1181,7 +1188,7 @@ def failing_cases(expected: Any, got: list[Any]) -> list[bool]:
     return [judge_case(c, g, e, "", "") is not None for c, g, e in zip(expected.cases, got, expected.observations)]
 
 
-def diagnose(function: str, table: dict[str, Any], got: list[Any], calls: list[list[str]] | None = None,
+def diagnose(function: str, table: dict[str, Any], got: list[Any], calls: Trace | None = None,
              others: dict[str, Callee] | None = None, leave_out: str | None = None) -> Finding | None:
     """The diagnosis of one function from its observations `got`; None where it passes every case or where the
     evidence names nothing (or two classes).
@@ -1189,7 +1196,7 @@ def diagnose(function: str, table: dict[str, Any], got: list[Any], calls: list[l
     In this order: `upstream` (a graded function it called fails its own cases, and this one gives what the
     correct function gives over it); the catalogued mistakes that agree on every case; the one class that all the
     agreeing fault models and outcome evidence name; the shape evidence, where nothing else holds.
-    calls: per case, the graded functions it called (None: not traced). others: the same student's other graded
+    calls: what the kernel saw of its calls (None: not traced). others: the same student's other graded
     functions, judged. leave_out: a catalogued mistake to ignore (the leave-one-out measure).
     """
     with np.errstate(all="ignore"):  # comparing with wrong outputs (nan, inf) is no event for the grader's terminal
@@ -1281,10 +1288,11 @@ def _through_a_value(expected: Any, observations: list[Any]) -> bool:
                for c, o, e in zip(expected.cases, observations, expected.observations))
 
 
-def _upstream(function, table, got, calls, others, failing) -> Finding | None:
+def _upstream(function, table, got, trace, others, failing) -> Finding | None:
     """`upstream`: a graded function this one called on every failing case fails its own cases, and this one
     gives, on every case, what the correct function gives over that callee as the callee's own observations
-    have it (the callee agrees with the model of it that this model is built on)."""
+    have it (the callee agrees with the model of it that this model is built on); or every failure of this one
+    is an exception raised inside that callee (detail "raised")."""
     expected = table[function]
     blamed = set()
     for model, observations in zip(expected.callee_models, expected.callee_observations):
@@ -1292,16 +1300,25 @@ def _upstream(function, table, got, calls, others, failing) -> Finding | None:
         other = others.get(callee)
         if other is None or not other.failed or callee in blamed:
             continue
-        if calls is not None and not all(callee in called for called, failed in zip(calls, failing) if failed):
+        if trace is not None and not all(callee in called for called, failed in zip(trace.calls, failing)
+                                         if failed):
             continue
         if not agrees(expected.cases, got, observations):
             continue
         found = inner_model(table, model.name, callee)
         if found is not None and agrees(other.expected.cases, other.got, found[1]):
             blamed.add(callee)
+    detail = ""
+    if not blamed and trace is not None:  # no model: blamed only where each failure is raised inside the callee
+        inside = {tuple(where[:1]) if isinstance(g, Raised) else () for g, where, failed
+                  in zip(got, trace.raised_in, failing) if failed}
+        if len(inside) == 1 and () not in inside:
+            callee = next(iter(inside))[0]
+            if callee in expected.callees and callee in others and others[callee].failed:
+                blamed, detail = {callee}, "raised"
     if len(blamed) != 1:
         return None
     callee = blamed.pop()
     deeper = others[callee].finding
     source = (deeper.source or deeper.where) if deeper is not None and deeper.fault == UPSTREAM else None
-    return Finding((), UPSTREAM, callee, source=source)
+    return Finding((), UPSTREAM, callee, detail, source)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any, Callable, NamedTuple
 
 from .checking import Case, CaseResult, Raised, judge, parameter_names
-from .faults import UPSTREAM, Callee, Finding, callee_models, diagnose, distinct_models, fault_models
+from .faults import UPSTREAM, Callee, Finding, Trace, callee_models, diagnose, distinct_models, fault_models
 from .mistakes import Mistake, observations
 from .wire import CELL_VERDICT_KEY, MAX_EMISSION_BYTES, VERDICT_KEY, decode_calls, decode_observation
 
@@ -111,6 +111,8 @@ class Wording:
     # place ({where}) and without it.
     fault_upstream: str = ("{function} calls your {where}, which fails its own checks; over it, your {function} "
                            "gives exactly what a correct {function} gives. Fix {where} first.")
+    fault_upstream_raised: str = ("{function} fails inside your {where}, which fails its own checks: fix {source} "
+                                  "first.")
     fault_upstream_chain: str = ("{function} calls your {where}, which fails its checks because of your {source}; "
                                  "over them, your {function} gives exactly what a correct {function} gives. Fix "
                                  "{source} first.")
@@ -188,12 +190,13 @@ class Wording:
         """The sentence naming a kind of fault and where it is, for `function`."""
         key = "fault_" + finding.fault.replace("-", "_")
         if finding.fault == UPSTREAM:
-            key += "_chain" if finding.source else ""
+            key += "_raised" if finding.detail == "raised" else "_chain" if finding.source else ""
         elif finding.detail and hasattr(self, f"{key}_{finding.detail}"):
             key += "_" + finding.detail
         elif not finding.where and hasattr(self, key + "_somewhere"):
             key += "_somewhere"
-        return getattr(self, key).format(function=function, where=finding.where, source=finding.source)
+        return getattr(self, key).format(function=function, where=finding.where,
+                                         source=finding.source or finding.where)
 
 
 def wording_sentences() -> dict[str, str]:
@@ -329,9 +332,9 @@ def missing_verdict(function: str, cases: list[Case], wording: Wording = ENGLISH
                            headline)
 
 
-def decoded_emission(expected: Expected, emission: dict) -> tuple[list[Any], list[list[str]] | None] | None:
-    """(per case the student's observation, per case the graded functions it called or None) from one emission;
-    None when its outputs are missing or are not one per case."""
+def decoded_emission(expected: Expected, emission: dict) -> tuple[list[Any], Trace | None] | None:
+    """(per case the student's observation, what the kernel saw of its calls or None) from one emission; None when
+    its outputs are missing or are not one per case."""
     raw = emission.get("outputs")
     if not isinstance(raw, list) or len(raw) != len(expected.cases):
         return None
@@ -341,7 +344,9 @@ def decoded_emission(expected: Expected, emission: dict) -> tuple[list[Any], lis
         too_large = True
     if too_large:
         return [Raised("MalformedEmission", "outputs far larger or deeper than expected")] * len(raw), None
-    return [decode_observation(r) for r in raw], decode_calls(emission.get("calls"), len(raw))
+    calls = decode_calls(emission.get("calls"), len(raw))
+    return [decode_observation(r) for r in raw], None if calls is None else Trace(
+        calls, decode_calls(emission.get("raised_in"), len(raw)) or [[] for _ in raw])
 
 
 def judge_emission(function: str, expected: Expected, emission: dict, wording: Wording,

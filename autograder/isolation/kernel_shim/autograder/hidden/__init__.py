@@ -38,9 +38,11 @@ def emission(assignment, function_name, student_fn, cases):
     a function it calls: judge/faults.py). `cases`: {function: its cases}, the assignment's."""
     import numpy as np
 
-    outputs, calls = [], []
+    outputs, calls, raised_in = [], [], []
+    others = [name for name in cases if name != function_name]
     for case in cases[function_name]:
-        with _CallTrace(student_fn, [name for name in cases if name != function_name]) as called:
+        where = []
+        with _CallTrace(student_fn, others) as called:
             try:
                 if case.strict_fp:
                     with np.errstate(over="raise", invalid="raise", divide="raise"):
@@ -50,8 +52,23 @@ def emission(assignment, function_name, student_fn, cases):
                 outputs.append({"__observed__": [encode(result), encode(inputs)]})
             except Exception as error:  # KeyboardInterrupt (the cell's time-out) still stops the cell
                 outputs.append({"__raised__": [type(error).__name__, _message(error)]})
+                where = _graded_frames(error, others, getattr(student_fn, "__globals__", None))
         calls.append(sorted(called))
-    return {"assignment": assignment, "function": function_name, "outputs": outputs, "calls": calls}
+        raised_in.append(where)
+    return {"assignment": assignment, "function": function_name, "outputs": outputs, "calls": calls,
+            "raised_in": raised_in}
+
+
+def _graded_frames(error, names, scope):
+    """The other graded functions of the notebook that the exception passed through, outermost first: where it
+    was raised, when that was inside a function the student's function called."""
+    found, trace = [], error.__traceback__
+    while trace is not None and len(found) < 20:
+        frame = trace.tb_frame
+        if frame.f_code.co_name in names and frame.f_globals is scope and frame.f_code.co_name not in found:
+            found.append(frame.f_code.co_name)
+        trace = trace.tb_next
+    return found
 
 
 class _CallTrace:
