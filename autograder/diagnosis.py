@@ -44,7 +44,7 @@ def kernel_shim() -> ModuleType:
 
 def emission_of(assignment: str, function_name: str, fn: Callable) -> dict:
     """What the kernel would emit for `fn` on the function's hidden cases, through JSON as the grader reads it."""
-    table = hidden.expected(assignment)
+    table = hidden.expected(assignment, kinds_of_fault=False)  # the cases are all this needs
     cases = {name: expected.cases for name, expected in table.items()}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -60,9 +60,9 @@ def diagnose_function(assignment: str, function_name: str, fn: Callable, languag
     Returns a Diagnosis: .known (a catalogued mistake's name or None), .fault (a class of
     judge.mistakes.FAULT_CLASSES or None), .where, .message (what the student reads, in `language`).
     """
-    table = hidden.expected(assignment)
-    if function_name not in table:
+    if function_name not in hidden.load(assignment).CHECKS:
         raise KeyError(f"{assignment} has no graded function {function_name!r}")
+    table = hidden.expected(assignment, {function_name})  # its models and those of what it may call: as in full
     scope = getattr(fn, "__globals__", {})
     emissions = {function_name: emission_of(assignment, function_name, fn)}
     pending = list(table[function_name].callees)

@@ -164,13 +164,17 @@ def selfcheck_hints(notebook: nbformat.NotebookNode, assignment: str | None) -> 
     notebook.cells = [c for c in notebook.cells if c is not probe]
     if probe is None:
         return {}
-    expected, emissions = hidden.expected(assignment), {}
+    plain, emissions = hidden.expected(assignment, kinds_of_fault=False), {}
     for output in probe.get("outputs", []):
         emission = output.get("data", {}).get(MIME_TYPE) if output.get("output_type") == "display_data" else None
         function = emission.get("function") if isinstance(emission, dict) else None
-        if function in expected:
+        if function in plain:
             emissions[function] = emission
     words = wording(notebook_language(notebook))
+    # Which functions fail needs no fault model; their diagnosis needs theirs (and those of what they call) only.
+    failing = {f for f, verdict in judge_emissions(plain, emissions, words).items() if verdict.failed}
+    if not failing:
+        return {}
     return {f"test_{function}": f"{function}: {verdict.diagnosis['message']}"
-            for function, verdict in judge_emissions(expected, emissions, words).items()
+            for function, verdict in judge_emissions(hidden.expected(assignment, failing), emissions, words).items()
             if verdict.failed and verdict.diagnosis.get("message")}

@@ -19,7 +19,7 @@ from ..judge import checking
 from ..judge.mistakes import Mistake
 from ..judge.verdicts import Expected, expected_outputs
 
-_expected: dict[str, dict[str, Expected]] = {}
+_expected: dict[tuple, dict[str, Expected]] = {}
 
 
 def load(assignment: str) -> ModuleType:
@@ -43,14 +43,18 @@ def upstream_credit(assignment: str) -> bool:
     return bool(getattr(load(assignment), "UPSTREAM_CREDIT", False))
 
 
-def expected(assignment: str) -> dict[str, Expected]:
-    """{function: what its outputs are judged against}: the reference's and the known mistakes' observations.
+def expected(assignment: str, functions: set[str] | None = None, kinds_of_fault: bool = True
+             ) -> dict[str, Expected]:
+    """{function: what its outputs are judged against}: the reference's, the known mistakes' and the fault models'
+    observations (judge.verdicts.expected_outputs).
 
-    Computed once per process: the grader computes it before forking its workers, which inherit it.
+    Computed once per process: the grader computes it before forking its workers, which inherit it. `check`
+    asks first without the kinds of fault (to find what fails), then for the models of `functions` only.
     """
-    if assignment not in _expected:
-        _expected[assignment] = expected_outputs(load(assignment))
-    return _expected[assignment]
+    key = (assignment, None if functions is None else frozenset(functions), kinds_of_fault)
+    if key not in _expected:
+        _expected[key] = expected_outputs(load(assignment), kinds_of_fault, functions)
+    return _expected[key]
 
 
 def forget_expected() -> None:

@@ -45,21 +45,28 @@ class Expected(NamedTuple):
         return {model.where for model in self.callee_models}
 
 
-def expected_outputs(module: Any) -> dict[str, Expected]:
+def expected_outputs(module: Any, kinds_of_fault: bool = True, functions: set[str] | None = None
+                     ) -> dict[str, Expected]:
     """{function: Expected} of an assignment's hidden module: from its CHECKS, REFERENCES, OUTPUT_NAMES, MISTAKES,
     and for the kinds of fault, CALLS ({function: {graded function it may call: None, or how it is written with
-    it}}) and ACTIVATIONS ({name: function} of the nonlinearities a fault model may exchange)."""
+    it}}) and ACTIVATIONS ({name: function} of the nonlinearities a fault model may exchange).
+
+    kinds_of_fault=False: no fault or callee models (only the outcome evidence names a class; what the
+    benchmarks compare with). functions: the models only of these and of every function they may call, each
+    as the whole table has it, so that their diagnoses are the same (`check` diagnoses only what fails)."""
     catalogue = getattr(module, "MISTAKES", {})
-    calls = getattr(module, "CALLS", {})
+    calls = getattr(module, "CALLS", {}) if kinds_of_fault else {}
     activations = getattr(module, "ACTIVATIONS", {})
+    modelled = set(module.CHECKS) if functions is None else _with_callees(functions, calls)
     table: dict[str, Expected] = {}
     for name in _callees_first(list(module.CHECKS), calls):
         cases, reference = module.CHECKS[name], module.REFERENCES[name]
         known = catalogue.get(name, [])
         output_name = module.OUTPUT_NAMES.get(name, "result")
-        models = fault_models(name, reference, cases, output_name, activations, list(module.REFERENCES.values()))
+        models = fault_models(name, reference, cases, output_name, activations,
+                              list(module.REFERENCES.values())) if kinds_of_fault and name in modelled else []
         through_callees = []
-        for callee, written_with in calls.get(name, {}).items():
+        for callee, written_with in calls.get(name, {}).items() if name in modelled else ():
             through_callees += callee_models(reference, callee, module.REFERENCES[callee],
                                              distinct_models(table[callee]), written_with)
         table[name] = Expected(cases, [case.observe(reference) for case in cases], output_name,
@@ -67,6 +74,17 @@ def expected_outputs(module: Any) -> dict[str, Expected]:
                                models, observations(cases, models),
                                through_callees, observations(cases, through_callees))
     return {name: table[name] for name in module.CHECKS}
+
+
+def _with_callees(functions: set[str], calls: dict[str, dict]) -> set[str]:
+    """The functions and every graded function they may call, directly or not."""
+    found, pending = set(), list(functions)
+    while pending:
+        name = pending.pop()
+        if name not in found:
+            found.add(name)
+            pending += list(calls.get(name, {}))
+    return found
 
 
 def _callees_first(functions: list[str], calls: dict[str, dict]) -> list[str]:
