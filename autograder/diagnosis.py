@@ -31,14 +31,21 @@ from .judge.verdicts import Diagnosis, Expected, decoded_emission, judge_emissio
 _shim: ModuleType | None = None
 
 
+def load_kernel_shim() -> ModuleType:
+    """The kernel-side module of the hidden tests, loaded afresh from its file (in the sandbox it is
+    autograder.hidden)."""
+    path = os.path.join(sandbox.SHIM_DIR, "autograder", "hidden", "__init__.py")
+    spec = importlib.util.spec_from_file_location("kernel_shim_hidden", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def kernel_shim() -> ModuleType:
-    """The kernel-side module of the hidden tests, loaded from its file (in the sandbox it is autograder.hidden)."""
+    """The kernel shim, loaded once in this process (the diagnosis only calls its `emission`)."""
     global _shim
     if _shim is None:
-        path = os.path.join(sandbox.SHIM_DIR, "autograder", "hidden", "__init__.py")
-        spec = importlib.util.spec_from_file_location("_gatebygate_kernel_shim", path)
-        _shim = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(_shim)
+        _shim = load_kernel_shim()
     return _shim
 
 

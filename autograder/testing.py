@@ -3,7 +3,6 @@ solutions (honest, or answering with known mistakes), and the kernel shim's side
 from __future__ import annotations
 
 import base64
-import importlib.util
 import json
 import os
 import sys
@@ -16,10 +15,10 @@ import nbformat
 
 from . import hidden
 from .course import EXERCISES_DIR, SOLUTIONS_DIR
+from .diagnosis import load_kernel_shim
 from .grading.records import GradeRow, GradingOptions
 from .grading.run import grade_class
 from .i18n.translation import localized_name
-from .isolation import sandbox
 from .judge.checking import Case, observe_safely
 from .judge.wire import decode_observation
 
@@ -66,13 +65,7 @@ def _strip_solution_markers(source):
 
 
 # ------------------------------------------------------------------------------ the kernel's side, in-process
-def kernel_shim() -> ModuleType:
-    """The kernel-side module, loaded from its file (inside the sandbox it is `autograder.hidden`)."""
-    path = os.path.join(sandbox.SHIM_DIR, "autograder", "hidden", "__init__.py")
-    spec = importlib.util.spec_from_file_location("kernel_shim_hidden", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+kernel_shim = load_kernel_shim  # the kernel-side module, loaded afresh (inside the sandbox it is autograder.hidden)
 
 
 def emitted(case: Case, fn: Callable, shim: ModuleType) -> Any:

@@ -23,7 +23,8 @@ from autograder.isolation import sandbox
 from autograder.judge.checking import CaseResult
 from autograder.judge.faults import UPSTREAM, diagnose
 from autograder.judge.mistakes import FAULT_CLASSES
-from autograder.judge.verdicts import CellVerdict, FunctionVerdict, decoded_emission, wording_sentences
+from autograder.judge.verdicts import (ENGLISH, CellVerdict, FunctionVerdict, decoded_emission, judge_emissions,
+                                       wording_sentences)
 from autograder.selfcheck import check_notebook
 from autograder.testing import set_answer, solved_exercise, write_submission
 
@@ -188,6 +189,24 @@ def test_the_kernel_shim_records_the_graded_functions_called_and_puts_the_global
     with pytest.raises(KeyboardInterrupt):
         kernel_shim().emission(A01, "tanh", scope["raising"], {"tanh": hidden.expected(A01)["tanh"].cases})
     assert scope["sigmoid"] is sigmoid
+
+
+def test_a_forged_trace_blames_nothing_and_breaks_nothing():
+    """The calls and the traceback the kernel reports are the student's data: malformed, they are ignored; naming
+    a function that passes, they blame nothing."""
+    scope = student(NAIVE_SIGMOID)
+    table = hidden.expected(A01)
+    emitted = emission_of(A01, "tanh", scope["tanh"])
+    others = judge_emissions(table, {"sigmoid": emission_of(A01, "sigmoid", scope["sigmoid"])}, ENGLISH)
+    assert others["sigmoid"].failed
+    for calls, raised_in in ((5, None), ([["sigmoid"]], None), ([[{"x": 1}]] * 4, [[7]] * 4),
+                             ([["sigmoid"] * 10 ** 4] * 4, [["sigmoid"]] * 4)):
+        forged = {**emitted, "calls": calls, "raised_in": raised_in}
+        verdict = judge_emissions(table, {"sigmoid": emission_of(A01, "sigmoid", student()["sigmoid"]),
+                                          "tanh": forged}, ENGLISH)["tanh"]
+        assert verdict.failed and verdict.diagnosis.get("fault") != UPSTREAM  # the student's sigmoid passes now
+    lists = {**emitted, "outputs": [{"__observed__": [[1.0] * 10 ** 4, {}]}] * len(emitted["outputs"])}
+    assert judge_emissions(table, {"tanh": lists}, ENGLISH)["tanh"].failed
 
 
 def test_upstream_credit_counts_the_blamed_functions_cases_as_passed():

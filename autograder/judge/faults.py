@@ -179,12 +179,11 @@ def _swap(first: Path, second: Path) -> Callable[[dict], None]:
 
 
 def _swap_gates(name: str, keys: list[tuple[str, str]]) -> Callable[[dict], None]:
+    swap = _entries_swapped(keys)
+
     def apply(arguments):
-        params = arguments.get(name)
-        if isinstance(params, dict) and all(a in params and b in params for a, b in keys):
-            swapped = dict(params)
-            for a, b in keys:
-                swapped[a], swapped[b] = params[b], params[a]
+        swapped = swap(arguments.get(name))
+        if swapped is not None:
             arguments[name] = swapped
     return apply
 
@@ -265,6 +264,15 @@ def _in_unit_interval(value: Any) -> bool:
     return array.size > 0 and bool(np.all((array >= 0) & (array <= 1)))
 
 
+def _gate_pairs(params: Any) -> list[tuple[str, str, list[tuple[str, str]]]]:
+    """(g1, g2, [(W_g1, W_g2), (b_g1, b_g2), ...]) for each two gates of a parameter dict with the same keys."""
+    if not isinstance(params, dict):
+        return []
+    groups = _gate_groups(params)
+    return [(g1, g2, [(f"{prefix}_{g1}", f"{prefix}_{g2}") for prefix in sorted(groups[g1])])
+            for g1, g2 in combinations(sorted(groups), 2) if groups[g1] == groups[g2]]
+
+
 def _gate_groups(params: dict) -> dict[str, frozenset]:
     """{gate: the prefixes of its keys} of a parameter dict whose keys read <prefix>_<gate> (W_f, b_f, ...)."""
     groups: dict[str, set] = {}
@@ -293,6 +301,19 @@ def bindings_of(target: Callable, package: str) -> list[tuple[dict, str]]:
 
 
 @contextmanager
+def _installed(bindings: list[tuple[dict, str]], wrapper: Callable) -> Iterator[None]:
+    """While active, every binding holds `wrapper`; afterwards each holds what it held before."""
+    saved = [namespace[key] for namespace, key in bindings]
+    for namespace, key in bindings:
+        namespace[key] = wrapper
+    try:
+        yield
+    finally:
+        for (namespace, key), value in zip(bindings, saved):
+            namespace[key] = value
+
+
+@contextmanager
 def replaced(bindings: list[tuple[dict, str]], replacement: Callable) -> Iterator[None]:
     """While active, every binding holds `replacement`; while the replacement runs, they hold the original again
     (a model of the callee may call the reference it is built from)."""
@@ -306,13 +327,8 @@ def replaced(bindings: list[tuple[dict, str]], replacement: Callable) -> Iterato
         finally:
             for namespace, key in bindings:
                 namespace[key] = wrapper
-    for namespace, key in bindings:
-        namespace[key] = wrapper
-    try:
+    with _installed(bindings, wrapper):
         yield
-    finally:
-        for (namespace, key), original in zip(bindings, originals):
-            namespace[key] = original
 
 
 @contextmanager
@@ -325,14 +341,8 @@ def _at_call_site(bindings: list[tuple[dict, str]], original: Callable, site: st
         if sys._getframe(1).f_code.co_name in sites:
             return substitute(*args, **kwargs)
         return original(*args, **kwargs)
-    saved = [namespace[key] for namespace, key in bindings]
-    for namespace, key in bindings:
-        namespace[key] = wrapper
-    try:
+    with _installed(bindings, wrapper):
         yield
-    finally:
-        for (namespace, key), value in zip(bindings, saved):
-            namespace[key] = value
 
 
 def _identity(x):
@@ -390,14 +400,8 @@ def _recording(bindings, original, name, sites):
     def wrapper(*args, **kwargs):
         sites.add((sys._getframe(1).f_code.co_name, name))
         return original(*args, **kwargs)
-    saved = [namespace[key] for namespace, key in bindings]
-    for namespace, key in bindings:
-        namespace[key] = wrapper
-    try:
+    with _installed(bindings, wrapper):
         yield
-    finally:
-        for (namespace, key), value in zip(bindings, saved):
-            namespace[key] = value
 
 
 class _Spec(NamedTuple):
@@ -451,13 +455,9 @@ def _model_specs(function: str, reference: Callable, cases: list[Case], output_n
             add(f"{a} and {b} exchanged", fault, f"{a} and {b}", inputs=_swap(first, second))
     for called in arguments[:1]:
         for name, value in called.items():
-            if isinstance(value, dict):
-                groups = _gate_groups(value)
-                for g1, g2 in combinations(sorted(groups), 2):
-                    if groups[g1] == groups[g2]:
-                        keys = [(f"{prefix}_{g1}", f"{prefix}_{g2}") for prefix in sorted(groups[g1])]
-                        add(f"the {g1} and {g2} gates' parameters exchanged", "swap", f"{g1} and {g2}",
-                            inputs=_swap_gates(name, keys))
+            for g1, g2, keys in _gate_pairs(value):
+                add(f"the {g1} and {g2} gates' parameters exchanged", "swap", f"{g1} and {g2}",
+                    inputs=_swap_gates(name, keys))
     signature = inspect.signature(getattr(reference, "numpy_fn", reference))
     options = {(name,): {p.default} if isinstance(p.default, str) else set()
                for name, p in signature.parameters.items()}
@@ -616,12 +616,9 @@ def _output_specs(reference, results, output_name) -> list[_Spec]:
             if item.ndim == 1:
                 add(f"{name} averaged over the batch", "scale", label, _with_batch(at, _divided))
         if isinstance(item, dict):
-            groups = _gate_groups(item)
-            for g1, g2 in combinations(sorted(groups), 2):
-                if groups[g1] == groups[g2]:
-                    keys = [(f"{prefix}_{g1}", f"{prefix}_{g2}") for prefix in sorted(groups[g1])]
-                    add(f"{name}: the {g1} and {g2} gates exchanged", "swap", f"{g1} and {g2}",
-                        at(_entries_swapped(keys)))
+            for g1, g2, keys in _gate_pairs(item):
+                add(f"{name}: the {g1} and {g2} gates exchanged", "swap", f"{g1} and {g2}",
+                    at(_entries_swapped(keys)))
             if any(_is_float_array(v) and v.ndim == 2 for v in item.values()):
                 add(f"{name}: every matrix transposed", "transpose", name, at(_entries(2, _transposed)))
             if any(_is_float_array(v) and v.ndim == 1 for v in item.values()):

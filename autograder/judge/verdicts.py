@@ -405,7 +405,10 @@ def judge_emission(function: str, expected: Expected, emission: dict, wording: W
     results = judge(function, expected.cases, got, expected.observations, expected.output_name, expected.parameters)
     finding = None
     if not all(r.passed for r in results):
-        finding = diagnose(function, {**(table or {}), function: expected}, got, calls, others)
+        try:
+            finding = diagnose(function, {**(table or {}), function: expected}, got, calls, others)
+        except Exception:  # the student's outputs are anything at all: a diagnosis that fails is no diagnosis,
+            finding = None  # never a grading error (the cases' verdicts above stand as they are)
     return function_verdict(function, results, finding, bool(expected.mistakes), wording)
 
 
