@@ -18,7 +18,8 @@ from .course import EXERCISES_DIR, SOLUTIONS_DIR
 from .diagnosis import load_kernel_shim
 from .grading.records import GradeRow, GradingOptions
 from .grading.run import grade_class
-from .i18n.translation import localized_name
+from .i18n.code_prose import ANSWER, translate_source
+from .i18n.translation import code_messages, localized_name
 from .judge.checking import Case, observe_safely
 from .judge.wire import decode_observation
 
@@ -47,11 +48,14 @@ def set_answer(notebook: nbformat.NotebookNode, cell_grade_id: str, source: str)
 
 
 def solved_exercise(assignment: str, language: str = "en") -> nbformat.NotebookNode:
-    """The released notebook with every answer cell filled in from the solutions: a perfect submission."""
+    """The released notebook with every answer cell filled in from the solutions: a perfect submission. In
+    another language, the answers keep that release's docstrings, as a student who writes below them would."""
     notebook = exercise_notebook(assignment, language)
+    translations = code_messages(assignment, language) if language != "en" else {}
     for cell in solution_notebook(assignment).cells:
         if cell.metadata.get("nbgrader", {}).get("solution"):
-            set_answer(notebook, grade_id(cell), _strip_solution_markers(cell.source))
+            answer, _, _ = translate_source(_strip_solution_markers(cell.source), ANSWER, translations)
+            set_answer(notebook, grade_id(cell), answer)
     return notebook
 
 

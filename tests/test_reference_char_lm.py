@@ -84,15 +84,27 @@ def test_embedding_backward_equals_autograd_with_repeated_ids(dtype):
     assert not np.allclose(wrong[2], got[2])
 
 
+def padded(N, T, where):
+    """An (N, T) mask: row 0 padded at the end or, for "start and middle", at its start and row 1 in its middle;
+    the last row all padding."""
+    mask = np.ones((N, T))
+    if where == "end":
+        mask[0, 3:] = 0
+    else:
+        mask[0, :2] = 0
+        mask[1, 1:3] = 0
+    mask[-1, :] = 0
+    return mask
+
+
+@pytest.mark.parametrize("where", ["end", "start and middle"])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_temporal_softmax_loss_equals_masked_torch_cross_entropy(dtype):
+def test_temporal_softmax_loss_equals_masked_torch_cross_entropy(dtype, where):
     rng = np.random.default_rng(2)
     N, T, V = 3, 5, 7
     logits = (3 * rng.normal(size=(N, T, V))).astype(dtype)
     targets = rng.integers(0, V, size=(N, T))
-    mask = np.ones((N, T))
-    mask[0, 3:] = 0
-    mask[2, :] = 0                                                      # an all-padding row
+    mask = padded(N, T, where)
     x = torch.tensor(logits, requires_grad=True)
     per = torch.nn.functional.cross_entropy(x.reshape(-1, V), torch.from_numpy(targets).reshape(-1), reduction="none")
     m = torch.from_numpy(mask.astype(dtype)).reshape(-1)
@@ -102,7 +114,7 @@ def test_temporal_softmax_loss_equals_masked_torch_cross_entropy(dtype):
     assert got_grad.dtype == dtype
     assert got_loss == pytest.approx(loss.item(), abs=TOL[dtype])
     np.testing.assert_allclose(got_grad, x.grad.numpy(), atol=TOL[dtype])
-    assert not got_grad[2].any() and not got_grad[0, 3:].any()
+    assert not got_grad[mask == 0].any()
 
 
 def test_temporal_softmax_loss_is_stable_and_handles_an_empty_mask():
@@ -113,6 +125,8 @@ def test_temporal_softmax_loss_is_stable_and_handles_an_empty_mask():
     np.testing.assert_allclose(grad, [[[1.0, -1.0, 0.0]]], atol=1e-12)
     loss, grad = ref.temporal_softmax_loss(logits, np.array([[1]]), np.zeros((1, 1)))
     assert loss == 0.0 and not grad.any()
+    loss, grad = ref.temporal_softmax_loss(logits.astype(np.float32), np.array([[1]]), np.zeros((1, 1)))
+    assert loss == 0.0 and not grad.any() and grad.dtype == np.float32
 
 
 def test_stream_batches_rows_are_consecutive_pieces():
@@ -125,15 +139,15 @@ def test_stream_batches_rows_are_consecutive_pieces():
     assert all(c[0].dtype == np.int64 for c in chunks)
 
 
+@pytest.mark.parametrize("where", ["end", "start and middle"])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_forward_backward_equals_torch_nn(dtype):
+def test_forward_backward_equals_torch_nn(dtype, where):
     V, E, H, N, T = 9, 4, 5, 3, 6
     params = model_params(3, V, E, H, dtype)
     rng = np.random.default_rng(4)
     x_ids, y_ids = rng.integers(0, V, (N, T)), rng.integers(0, V, (N, T))
     x_ids[0, :3] = 2                                                   # repeated ids in the embedding
-    mask = np.ones((N, T))
-    mask[1, 4:] = 0
+    mask = padded(N, T, where)
     h0, c0 = rng.normal(size=(N, H)).astype(dtype), rng.normal(size=(N, H)).astype(dtype)
     loss, grads, h_T, c_T = ref.lm_forward_backward(params, x_ids, y_ids, mask, h0, c0)
     t_loss, t_grads, t_h, t_c = torch_loss(params, x_ids, y_ids, mask, h0, c0, dtype)
@@ -163,6 +177,23 @@ def test_train_step_clips_by_global_norm_and_leaves_params_alone():
     np.testing.assert_allclose(got_h, h_T)
 
 
+def test_a_float32_step_in_which_nothing_counts_changes_no_parameter_but_carries_the_state():
+    V, E, H, N, T = 6, 3, 4, 2, 5
+    params = model_params(12, V, E, H, np.float32)
+    rng = np.random.default_rng(13)
+    x_ids, y_ids = rng.integers(0, V, (N, T)), rng.integers(0, V, (N, T))
+    h0, c0 = rng.normal(size=(N, H)).astype(np.float32), rng.normal(size=(N, H)).astype(np.float32)
+    with np.errstate(all="raise"):
+        new, loss, norm, h_T, c_T = ref.lm_train_step(params, x_ids, y_ids, np.zeros((N, T)), h0, c0, 0.1, 1.0)
+    assert loss == 0.0 and norm == 0.0
+    for k in params:
+        assert new[k].dtype == np.float32
+        np.testing.assert_array_equal(new[k], params[k])
+    _, _, t_h, t_c = torch_loss(params, x_ids, y_ids, np.ones((N, T)), h0, c0, np.float32)   # the same forward
+    np.testing.assert_allclose(h_T, t_h, atol=TOL[np.float32])
+    np.testing.assert_allclose(c_T, t_c, atol=TOL[np.float32])
+
+
 def test_carried_state_makes_chunks_equal_one_long_forward():
     """Two chunks with the state carried give the same last state and loss sum as one chunk of twice the length."""
     V, E, H = 5, 3, 4
@@ -190,6 +221,26 @@ def test_softmax_with_temperature_equals_torch(dtype):
     greedy = ref.softmax_with_temperature(logits, 0.0)
     np.testing.assert_array_equal(greedy.argmax(-1), logits.argmax(-1))
     np.testing.assert_allclose(ref.softmax_with_temperature(logits, 1e-6), greedy, atol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_softmax_with_temperature_far_below_1_on_close_logits_equals_torch(dtype):
+    logits = (0.002 * np.random.default_rng(14).normal(size=(4, 6))).astype(dtype)
+    for T in (1e-3, 0.05):
+        want = torch.softmax(torch.from_numpy(logits) / T, dim=-1).numpy()
+        with np.errstate(all="raise"):
+            got = ref.softmax_with_temperature(logits, T)
+        assert got.dtype == dtype
+        np.testing.assert_allclose(got, want, atol=TOL[dtype])
+    assert ref.softmax_with_temperature(logits, 1e-3).max() < 0.99, "close logits at 0.001 are not one-hot yet"
+
+
+def test_sample_next_at_a_small_temperature_draws_from_close_logits_and_leaves_them_alone():
+    logits = np.array([[0.0, 0.001, 0.002]])                           # / 0.001: softmax([0, 1, 2])
+    rng = np.random.default_rng(15)
+    counts = np.bincount([ref.sample_next(logits, 1e-3, rng)[0] for _ in range(4000)], minlength=3) / 4000
+    np.testing.assert_allclose(counts, np.exp([0, 1, 2]) / np.exp([0, 1, 2]).sum(), atol=0.03)
+    np.testing.assert_array_equal(logits, [[0.0, 0.001, 0.002]])
 
 
 def test_sample_next_uses_the_generator_one_draw_per_row():

@@ -152,7 +152,7 @@ def test_a_korean_students_case_lines_and_summary_are_korean(monkeypatch):
 
     judged = _judged_naive_sigmoid_cell(monkeypatch, True, language="ko")
     text = "".join(o.get("data", {}).get("text/plain", "") for o in judged.outputs)
-    assert "sigmoid: 숨겨진 사례 4개 중 3개 통과" in text and "실패  large pre-activations" in text, text
+    assert "sigmoid: 숨겨진 사례 4개 중 3개 통과" in text and "실패  큰 활성화 전 값, |x|가 최대 1000" in text, text
     assert "진단: " in text and "검사 4개 중 3개 통과" in text and "부분 점수" in text, text
     english = [sentence for sentence in wording_sentences().values()
                if sentence.split("{")[0].strip(": ") and sentence.split("{")[0] in text]

@@ -151,9 +151,10 @@ def _grade(assignment, student_id, student_dir, root, feedback_path, template, o
     status, limit = _time_limit_reached(autograded, options)
     if limit:
         notes.insert(0, limit)
-    if language != "en":  # nbgrader restored the release's English instructions: the feedback shows the student's
-        autograded = translation.localize_release_cells(autograded, release, assignment, language)
-    feedback.write_feedback(autograded, feedback_path, assignment, NBGRADER_STUDENT, api.coursedir.db_url)
+    shown = autograded
+    if language != "en":  # nbgrader restored the release's English cells: the feedback shows the student's, while
+        shown = translation.localize_release_cells(autograded, release, assignment, language)  # results keep English
+    feedback.write_feedback(shown, feedback_path, assignment, NBGRADER_STUDENT, api.coursedir.db_url)
     score, tests = _scores(api, assignment, NBGRADER_STUDENT, autograded)
     return row(status, score, tests=tests)
 

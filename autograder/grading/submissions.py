@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from ..course import EXERCISES_DIR, CourseError
+from ..i18n.translation import student_notebook_names
 from ..isolation.safe_files import MiB, Refused, open_regular, read_regular, unsafe_name
 
 # Lazy: a notebook inside a folder belongs to that (innermost) folder; a top-level one to its name's prefix.
@@ -352,10 +353,16 @@ def _why_set_aside(attempt, chosen):
 
 
 def _release_answers(assignment):
-    """grade_id → source of the released notebook's answer cells (the same in every language's release)."""
-    path = os.path.join(EXERCISES_DIR, assignment, assignment + ".ipynb")
-    with open(path, encoding="utf-8") as handle:
-        return _answer_cells(json.load(handle)) or {}
+    """grade_id → the sources of its answer cell in the released notebooks, one per language (each language's
+    docstrings are its own: i18n/code_prose.py)."""
+    answers: dict[str, set[str]] = {}
+    for name in student_notebook_names(assignment):
+        path = os.path.join(EXERCISES_DIR, assignment, name)
+        if os.path.isfile(path):
+            with open(path, encoding="utf-8") as handle:
+                for grade_id, source in (_answer_cells(json.load(handle)) or {}).items():
+                    answers.setdefault(grade_id, set()).add(source)
+    return answers
 
 
 def answers_changed(path: str, assignment: str, max_bytes: int = MAX_NOTEBOOK_BYTES) -> bool:
@@ -371,7 +378,7 @@ def _answers_changed(path, max_bytes, release_answers):
         return True
     if answers is None:
         return True
-    return any(source != release_answers.get(grade_id) for grade_id, source in answers.items()) or \
+    return any(source not in release_answers.get(grade_id, ()) for grade_id, source in answers.items()) or \
         not set(release_answers) <= set(answers)
 
 

@@ -258,4 +258,67 @@ NOTES = {
     },
 }
 
-MISTAKES = catalogue_of(MUTANTS, NOTES)
+# Each mistake's kind of fault (judge.mistakes.FAULT_CLASSES) and where it sits: an argument of the graded
+# function, or a term or axis in a few words. The root cause as the implementation above makes it, not what a
+# probe would see; a comment explains each label that needed judgement.
+FAULTS = {
+    "sigmoid": {
+        "naive formula (overflows)": ("overflow", None),
+        "sign flip": ("sign", "x"),
+        "tanh instead of sigmoid": ("activation", None),
+        "missing 1 + in the denominator": ("missing-term", "denominator"),
+        "float32 input answered in float64": ("dtype", None),
+    },
+    "tanh": {
+        "naive formula (overflows)": ("overflow", None),
+        "sigmoid instead of tanh": ("activation", None),
+        # sigmoid(x) for sigmoid(2x): a constant factor on the argument is wrong, nothing is left out
+        "forgot the factor 2 inside": ("scale", "x"),
+        "sign flip": ("sign", None),
+        "float32 input answered in float64": ("dtype", None),
+    },
+    "rnn_step": {
+        "sigmoid where tanh belongs": ("activation", None),
+        "dropped bias": ("missing-term", "b_h"),
+        "dropped recurrent term": ("missing-term", "recurrent term"),
+        "missing transpose of W_hh": ("transpose", "W_hh"),
+        "sign flip on the recurrent term": ("sign", "recurrent term"),
+        # tanh where relu is asked for: the wrong nonlinearity, because the argument that chooses it is ignored
+        "relu ignored (always tanh)": ("activation", "nonlinearity"),
+        "float32 input answered in float64": ("dtype", None),
+    },
+    "rnn_forward": {
+        "state not carried (restarts from h0)": ("time", "hidden state"),
+        # the loop runs along axis 0 (the batch) where time is axis 1: a wrong axis rather than a slip in time
+        "time-major loop": ("axis", "axis 0"),
+        "returns h0..h_{T-1} instead of h1..h_T": ("time", None),
+        "returns only the last state": ("type-shape", None),
+        # built by forward_with from a step whose x_t @ W_xh lacks the transpose: the loop is right, its step is not
+        "missing transpose of W_xh": ("upstream", "rnn_step"),
+        "writes each state into h0": ("in-place", "h0"),
+    },
+    "softmax": {
+        "no max subtraction (overflows)": ("overflow", None),
+        "normalised over the first axis": ("axis", "axis 0"),
+        "sign flip": ("sign", "logits"),
+        "not normalised": ("scale", None),
+        # z.max() over the whole array for z.max(axis=-1): the wrong axis; what it causes is underflow, not overflow
+        "one maximum for the whole batch": ("axis", "max"),
+        "shifts the logits in place": ("in-place", "logits"),
+    },
+    "rnn_output": {
+        "dropped bias": ("missing-term", "b_y"),
+        # the softmax left out entirely (not a wrong nonlinearity in its place)
+        "logits, not probabilities": ("missing-term", "softmax"),
+        "sigmoid instead of softmax": ("activation", None),
+    },
+    "many_to_one_forward": {
+        "classifies from the first state": ("time", None),
+        # reads every state, averaged, where the last state h_T alone belongs: which step(s) it reads is wrong
+        "classifies from the mean state": ("time", None),
+        # h0 is replaced (by ones): the input it is given is left out
+        "ignores h0": ("missing-term", "h0"),
+    },
+}
+
+MISTAKES = catalogue_of(MUTANTS, NOTES, FAULTS)

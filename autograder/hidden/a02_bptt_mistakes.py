@@ -424,4 +424,99 @@ NOTES = {
     },
 }
 
-MISTAKES = catalogue_of(MUTANTS, NOTES)
+# Each mistake's kind of fault (judge.mistakes.FAULT_CLASSES) and where it sits: an argument of the graded
+# function (cache['W_hh'] for what the cache carries), or a term or output in a few words. The root cause as the
+# implementation above makes it, not what a probe would see; a comment explains each label that needed judgement.
+FAULTS = {
+    "rnn_step_backward": {
+        "dropped tanh derivative (1 - h^2)": ("missing-term", "tanh derivative"),
+        "derivative taken at the pre-activation (1 - a^2)": ("activation", "tanh derivative"),
+        "sigmoid's derivative h (1 - h)": ("activation", "tanh derivative"),
+        # a wrong derivative, but the slip that makes it is one flipped sign: 1 + h^2 for 1 - h^2
+        "derivative 1 + h^2 (sign flip)": ("sign", "tanh derivative"),
+        # tanh's derivative where relu's is asked for, because the nonlinearity in the cache is ignored
+        "relu ignored (always the tanh derivative)": ("activation", "nonlinearity"),
+        "missing transpose in dh_prev": ("transpose", "cache['W_hh']"),
+        "missing transpose in dx_t": ("transpose", "cache['W_xh']"),
+        "dW_hh transposed": ("transpose", "dW_hh"),
+        # h_prev read where x_t belongs, in dW_xh's formula only: one input put in another's place
+        "dW_xh from h_prev instead of x_t": ("swap", "dW_xh"),
+        "db_h averaged over the batch": ("scale", "db_h"),
+        # the sum over the batch never taken: db_h comes back (N, H) instead of (H,)
+        "db_h not summed over the batch": ("type-shape", "db_h"),
+        "scales dh_next in place": ("in-place", "dh_next"),
+    },
+    "rnn_backward": {
+        # g[...] = for g +=: every step's contribution but the last one processed is left out of the sum over time
+        "shared-weight gradients not accumulated (last step processed only)": ("missing-term", "weight gradients"),
+        "upstream dh[:, t] not added to the carried gradient": ("missing-term", "dh"),
+        # the backward pass's state, the gradient carried from step t + 1, is not carried: as a forward state
+        # that restarts, a fault in time
+        "carried gradient dropped (each step sees only dh[:, t])": ("time", "carried gradient"),
+        "walks forwards in time": ("time", None),
+        "weight gradients averaged over time": ("scale", "weight gradients"),
+        "returns dL/dh_1 as dh0": ("time", "dh0"),
+        # bptt_with over a step backward without tanh': the loop is right, the step it calls is not
+        "built on a step without the tanh derivative": ("upstream", "rnn_step_backward"),
+    },
+    "numerical_gradient": {
+        # f(x) in place of f(x - eps) (and eps for 2 eps): the centred difference's second point is left out
+        "forward difference": ("missing-term", "f(x - eps)"),
+        "divides by eps, not 2 eps": ("scale", "eps"),
+        "does not restore x": ("in-place", "x"),
+        "ignores the eps argument": ("missing-term", "eps"),
+        # the implementation is ignores-eps with another constant (fixed_eps=1e-2): the eps argument left out
+        "eps too large (1e-2)": ("missing-term", "eps"),
+        "flattened result": ("type-shape", None),
+        # in-place semantics the other way round: x must be perturbed in place (f may read it through a
+        # closure), and a copy is perturbed instead
+        "perturbs a copy of x": ("in-place", "x"),
+        # as above: x.ravel() is a copy, not a view, of a non-contiguous x
+        "perturbs x.ravel()": ("in-place", "x"),
+    },
+    "relative_error": {
+        # each entry normalised by its own |a| + |b| (and the largest kept) instead of one ratio of norms:
+        # a wrong normaliser
+        "elementwise maximum (CS231n's rel_error)": ("scale", None),
+        "divides by zero when both are zero": ("boundary", "a = b = 0"),
+        # the denominator is the normaliser; its + 1e-8 makes the error depend on the gradients' scale
+        "a floor added to the denominator (not scale-free)": ("scale", "denominator"),
+        "divides by ||a|| only (not symmetric)": ("scale", "denominator"),
+        # a wrong measure of size (signed sums, in which differences cancel) in numerator and denominator
+        "signed sums instead of norms": ("scale", None),
+        # a wrong measure of size (the largest entry) in numerator and denominator
+        "max-norm instead of the Euclidean norm": ("scale", None),
+    },
+    "clip_by_global_norm": {
+        "clips in place": ("in-place", "grads"),
+        # each array rescaled by its own factor instead of one global factor: the factors are wrong
+        "clips each tensor by its own norm": ("scale", "grads"),
+        "divides by zero on zero gradients": ("boundary", "zero gradients"),
+        # max_norm / total applied below the threshold too, where the factor is 1
+        "rescales even when the norm is below the threshold": ("scale", "grads"),
+        # the returned norm has the clip factor applied: min(total, max_norm)
+        "returns the norm after clipping": ("scale", "total_norm"),
+        # a wrong measure of size: sum of the arrays' norms for the norm of all entries together
+        "sum of the norms instead of the global norm": ("scale", "total_norm"),
+        # each entry capped on its own instead of all rescaled by one factor
+        "clips by value": ("scale", "grads"),
+        "returns the squared norm": ("missing-term", "square root"),
+        # the square root left out of the comparison with max_norm (the factor itself is right)
+        "compares the squared norm with the threshold": ("missing-term", "square root"),
+        "float32 gradients scaled in float64": ("dtype", "grads"),
+    },
+    "gradient_norm_at_first_step": {
+        "one Jacobian too many (norm of dL/dh_0)": ("time", None),
+        "one Jacobian too few": ("time", None),
+        # first_step_norm_with over a step backward without phi': the loop is right, the step it calls is not
+        "activation derivative ignored (W_hh^T only)": ("upstream", "rnn_step_backward"),
+        # first_step_norm_with over a step backward with W_hh^T: the loop is right, the step it calls is not
+        "missing transpose of W_hh": ("upstream", "rnn_step_backward"),
+        "one norm over the whole batch": ("axis", "norm"),
+        "squared norms": ("missing-term", "square root"),
+        # a loss term at every step, where only the last step's belongs
+        "loss at every step, not only the last": ("extra-term", "earlier steps' losses"),
+    },
+}
+
+MISTAKES = catalogue_of(MUTANTS, NOTES, FAULTS)

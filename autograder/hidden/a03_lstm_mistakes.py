@@ -608,4 +608,147 @@ NOTES = {
     },
 }
 
-MISTAKES = catalogue_of(MUTANTS, NOTES)
+GATE_LETTERS = {"forget_gate": "f", "input_gate": "i", "candidate": "c", "output_gate": "o"}
+
+
+def gate_faults(function, activation):
+    """The fault labels of the gate mistakes (gate_mutants), with the gate's own W and b as where."""
+    letter = GATE_LETTERS[function]
+    other = "tanh" if activation == "sigmoid" else "sigmoid"
+    faults = {
+        f"{other} instead of {activation}": ("activation", None),
+        "concatenation order [x, h] instead of [h, x]": ("swap", "h_prev and x_t"),
+        # h_prev + x_t, (N, H), where the concatenation [h_prev, x_t], (N, H + D), belongs: the wrong shape of
+        # the intermediate the weights multiply (what follows, which block meets x_t, comes from it)
+        "the source's combine = h + x (through W's h-block)": ("type-shape", "[h_prev, x_t]"),
+        "the source's combine = h + x (through the sum of both blocks)": ("type-shape", "[h_prev, x_t]"),
+        "dropped bias": ("missing-term", f"b_{letter}"),
+        "dropped recurrent term": ("missing-term", "recurrent term"),
+        "missing transpose": ("transpose", f"W_{letter}"),
+        "sign flip": ("sign", "pre-activation"),
+    }
+    if activation == "sigmoid":
+        faults["naive sigmoid (overflows)"] = ("overflow", None)
+    return faults
+
+
+# Each mistake's kind of fault (judge.mistakes.FAULT_CLASSES) and where it sits: an argument of the graded
+# function (params['W_f'], state_dict['bias_hh_l0'] for what a dict carries), or a gate, term or output in a few
+# words. The root cause as the implementation above makes it, not what a probe would see; a comment explains each
+# label that needed judgement.
+FAULTS = {
+    "forget_gate": gate_faults("forget_gate", "sigmoid"),
+    "input_gate": gate_faults("input_gate", "sigmoid"),
+    "candidate": gate_faults("candidate", "tanh"),
+    "output_gate": gate_faults("output_gate", "sigmoid"),
+    "cell_update": {
+        # the write i * c_tilde multiplies the kept memory instead of being added to it: a factor that does not
+        # belong (and with it the sum's second term gone)
+        "the source's ct = prev_ct * ft * candidate * it": ("extra-term", "i * c_tilde"),
+        "no forgetting: c_prev + i * c_tilde": ("missing-term", "f"),
+        "f and i swapped": ("swap", "f and i"),
+        "dropped the write": ("missing-term", "i * c_tilde"),
+        "dropped the old memory": ("missing-term", "f * c_prev"),
+        # a tanh where no nonlinearity belongs (not a wrong one in place of a right one)
+        "squashed: tanh(f * c + i * c_tilde)": ("extra-term", "tanh"),
+        # the gates added as terms of their own where they should scale c_prev and c_tilde
+        "gates added, not multiplied": ("extra-term", "f and i"),
+        "updates c_prev in place": ("in-place", "c_prev"),
+    },
+    "hidden_state": {
+        # tanh left out entirely (not a wrong nonlinearity in its place)
+        "h = o * c (missing tanh)": ("missing-term", "tanh"),
+        # the gate and the tanh applied in exchanged order: tanh(o * c) for o * tanh(c)
+        "h = tanh(o * c)": ("swap", "o and tanh"),
+        "sigmoid instead of tanh": ("activation", None),
+        # the gate added as a term of its own where it should scale tanh(c)
+        "h = o + tanh(c)": ("extra-term", "o"),
+        "naive tanh (overflows)": ("overflow", None),
+    },
+    "lstm_step_forward": {
+        "forget and input gates swapped": ("swap", "forget and input gates"),
+        "input and output gates swapped": ("swap", "input and output gates"),
+        "tanh where the forget gate's sigmoid belongs": ("activation", "forget gate"),
+        "tanh where the output gate's sigmoid belongs": ("activation", "output gate"),
+        "sigmoid for the candidate": ("activation", "candidate"),
+        # written into the step itself (combine_by_addition), as the gates' own mistake
+        "the source's combine = prev_ht + input": ("type-shape", "[h_prev, x_t]"),
+        # step_with(update=...): the step is right, the cell update it calls is the source's product
+        "the source's ct = prev_ct * ft * candidate * it": ("upstream", "cell_update"),
+        # step_with(output=...): the step is right, the hidden_state it calls is not
+        "h = o * c (missing tanh)": ("upstream", "hidden_state"),
+        "h = tanh(o * c)": ("upstream", "hidden_state"),
+        "concatenation order [x, h]": ("swap", "h_prev and x_t"),
+        "returns (c_next, h_next, cache)": ("swap", "h_next and c_next"),
+        "returns no cache": ("type-shape", "cache"),
+        # the cache holds the cell state one step later than the one the step started from
+        "cache stores c_next as c_prev": ("time", "cache['c_prev']"),
+        "modifies c_prev in place": ("in-place", "c_prev"),
+    },
+    "lstm_forward": {
+        "hidden state carried, cell state restarts from c0": ("time", "cell state"),
+        # the loop runs along axis 0 (the batch) where time is axis 1: a wrong axis rather than a slip in time
+        "time-major loop": ("axis", "axis 0"),
+        "returns h0..h_{T-1} instead of h1..h_T": ("time", None),
+        "returns only the last states": ("type-shape", None),
+        # c0 replaced by zeros: the input it is given is left out
+        "ignores c0": ("missing-term", "c0"),
+        # forward_with over a step with the gates' weights exchanged: the loop is right, its step is not
+        "forget and input gates swapped": ("upstream", "lstm_step_forward"),
+        # forward_with over a step whose h is o * c: the loop is right, its step is not
+        "h = o * c (missing tanh)": ("upstream", "lstm_step_forward"),
+        "returns only h": ("type-shape", None),
+    },
+    "params_from_torch": {
+        # torch's g and o blocks read in each other's place
+        "torch gate order misread as (i, f, o, g)": ("swap", "candidate and output gate"),
+        "torch gate order misread as (f, i, g, o)": ("swap", "forget and input gates"),
+        # two pairs of blocks exchanged: i with o, f with g
+        "gate order read backwards (o, g, f, i)": ("swap", "gate order"),
+        "forgot bias_hh": ("missing-term", "state_dict['bias_hh_l0']"),
+        "forgot bias_ih": ("missing-term", "state_dict['bias_ih_l0']"),
+        "biases averaged, not summed": ("scale", "biases"),
+        "W = [W_ih | W_hh] (x first)": ("swap", "weight_ih and weight_hh blocks"),
+        # the (4H, .) rows reshaped with their two axes in the wrong order, (H, 4) for (4, H)
+        "rows interleaved: reshape (H, 4, ·) instead of (4, H, ·)": ("axis", "rows"),
+        "returns torch tensors, not numpy arrays": ("type-shape", None),
+    },
+    "lstm_step_backward": {
+        "missing the tanh'(c) path": ("missing-term", "tanh'(c)"),
+        "missing the dc_next contribution": ("missing-term", "dc_next"),
+        "dropped the path through h_next into c": ("missing-term", "dh_next * o * tanh'(c)"),
+        "dc_prev not multiplied by f": ("missing-term", "forget gate"),
+        "sigmoid derivative taken as sigmoid": ("activation", "sigmoid derivative"),
+        "tanh derivative of the candidate taken as 1 - g": ("activation", "candidate"),
+        # tanh left out of do = dh_next * tanh(c)
+        "do uses c instead of tanh(c)": ("missing-term", "tanh(c)"),
+        "df and di swapped": ("swap", "df and di"),
+        "dx and dh_prev sliced from the wrong ends": ("swap", "dx and dh_prev"),
+        "weight gradients transposed": ("transpose", "weight gradients"),
+        "bias gradients averaged over the batch": ("scale", "bias gradients"),
+        # dW_i computed from the forget gate's pre-activation gradient: one gate's quantity in another's place
+        "dW_i copied from the forget gate's line": ("swap", "dW_i"),
+    },
+    "LSTMCellScratch": {
+        "gate order read as (i, f, o, g)": ("swap", "candidate and output gate"),
+        "gate order read as (f, i, g, o)": ("swap", "forget and input gates"),
+        "forgot bias_hh": ("missing-term", "bias_hh"),
+        "h = o * c (missing tanh)": ("missing-term", "tanh"),
+        "tanh where the forget gate's sigmoid belongs": ("activation", "forget gate"),
+        # written into the module's forward, as cell_update's own mistake
+        "the source's ct = prev_ct * ft * candidate * it": ("extra-term", "i * c_tilde"),
+        # weight_hh's first block (the input gate's) serves all four gates: another block in each gate's place
+        "wrong recurrent weights": ("swap", "weight_hh"),
+        # the incoming state's gradient path to the previous step is cut: the backward state is not carried
+        "detaches the incoming state (no dh, dc)": ("time", "state"),
+        # no class names a forbidden shortcut; torch's own cell is a piece that does not belong in a cell
+        # written from its gates
+        "wraps torch.nn.LSTMCell": ("extra-term", "torch.nn.LSTMCell"),
+        "calls torch's fused lstm_cell": ("extra-term", "torch's lstm_cell"),
+        # an extra parameter W: the module's set of parameters has the wrong structure for nn.LSTMCell's weights
+        "parameters nn.LSTMCell's weights cannot be loaded into": ("type-shape", "parameters"),
+        "forward returns only h": ("type-shape", None),
+    },
+}
+
+MISTAKES = catalogue_of(MUTANTS, NOTES, FAULTS)

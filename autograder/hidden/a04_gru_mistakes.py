@@ -472,4 +472,113 @@ NOTES = {
     },
 }
 
-MISTAKES = catalogue_of(MUTANTS, NOTES)
+# Each mistake's kind of fault (judge.mistakes.FAULT_CLASSES) and where it sits: the root cause, as a teacher would
+# name it after reading the implementation above. A mistake built from a wrong version of another graded function
+# (step_with's gates or candidate, forward_with's step) is `upstream`, naming that function; one written into the
+# function itself is labelled by its own kind. Using one of two like things in place of the other (another gate's
+# parameters, the other convention) is `swap`; an argument the function ignores (`reset`) is `missing-term`.
+FAULTS = {
+    "update_gate": {
+        "tanh instead of sigmoid": ("activation", None),
+        "reads the reset gate's parameters": ("swap", "update gate and reset gate"),
+        "dropped bias": ("missing-term", "params['b_z']"),
+        "missing transpose of U_z": ("transpose", "params['U_z']"),
+        "dropped recurrent term": ("missing-term", "recurrent term"),
+        "naive sigmoid (overflows)": ("overflow", None),
+        # judgement: 1 - z is the gate's complement, the z / 1 - z roles exchanged (sigmoid of the negated sum)
+        "returns 1 - z": ("swap", "z and 1 - z"),
+        "overwrites its input x_t": ("in-place", "x_t"),
+    },
+    "reset_gate": {
+        "tanh instead of sigmoid": ("activation", None),
+        "reads the update gate's parameters": ("swap", "reset gate and update gate"),
+        "dropped bias": ("missing-term", "params['b_r']"),
+        "missing transpose of U_r": ("transpose", "params['U_r']"),
+        # judgement: one weight of another gate read in place of the gate's own, the like-for-like confusion of swap
+        "reads the candidate's U_n": ("swap", "params['U_r'] and params['U_n']"),
+        "overwrites its parameters": ("in-place", "params['U_r']"),
+    },
+    "candidate": {
+        # judgement: right in one convention and wrong in the other because the `reset` argument is never read
+        "always reset after (ignores the argument)": ("missing-term", "reset"),
+        "always reset before (ignores the argument)": ("missing-term", "reset"),
+        "the two conventions exchanged": ("swap", "reset before and after"),
+        # judgement: b_hn added outside r * (...): the factor r that b_hn takes in the 'after' convention left out
+        "after: b_hn outside the reset": ("missing-term", "params['b_hn']"),
+        # judgement: r * b_hn in the 'before' convention: a factor r on b_hn that does not belong there
+        "before: b_hn inside the reset (a mix of the two)": ("extra-term", "params['b_hn']"),
+        "after: reset applied twice, before and after U_n": ("extra-term", "r"),
+        "after: reset multiplies the input side too": ("extra-term", "r"),
+        # judgement: 1 - r for r, as 1 - z for z: the gate's complement in its place
+        "after: (1 - r) instead of r": ("swap", "r and 1 - r"),
+        "sigmoid instead of tanh": ("activation", None),
+        "dropped b_in": ("missing-term", "params['b_in']"),
+        "missing transpose of U_n": ("transpose", "params['U_n']"),
+    },
+    "gru_step": {
+        "z on the wrong side (Chung's convention with torch's weights)": ("swap", "z and 1 - z"),
+        "reset argument ignored (always after)": ("missing-term", "reset"),
+        "reset gate and update gate swapped": ("swap", "reset gate and update gate"),
+        "b_hn outside the reset": ("upstream", "candidate"),           # step_with over a wrong candidate
+        "tanh for the gates": ("upstream", "update_gate and reset_gate"),   # step_with over wrong gates
+        "sigmoid for the candidate": ("upstream", "candidate"),        # step_with over a wrong candidate
+        # the right candidate, called by the step with ones where r belongs: the step leaves r out
+        "candidate without the reset gate": ("missing-term", "reset gate"),
+        "plain sum instead of interpolation": ("missing-term", "1 - z"),
+        "missing transpose of W_z": ("upstream", "update_gate"),       # step_with over a wrong update gate
+        "overwrites h_prev": ("in-place", "h_prev"),
+    },
+    "gru_forward": {
+        "state not carried (restarts from h0)": ("time", "h0"),
+        "time-major loop": ("axis", "axis 0"),
+        "returns h0..h_{T-1} instead of h1..h_T": ("time", "h0"),
+        "returns only the last state": ("type-shape", None),
+        "updates h0 in place": ("in-place", "h0"),
+        "reset argument not passed on (always after)": ("missing-term", "reset"),
+        "z on the wrong side": ("upstream", "gru_step"),                # forward_with over a wrong step
+        # judgement: built as the right forward on params with r's and z's entries exchanged, not from a wrong step
+        "reset and update gates swapped": ("swap", "reset gate and update gate"),
+    },
+    "simplified_gru_step": {
+        "z on the wrong side": ("swap", "z and 1 - z"),
+        "keeps the reset gate": ("extra-term", "reset gate"),
+        "dropped b_hn": ("missing-term", "params['b_hn']"),
+        "sigmoid for the candidate": ("activation", "candidate"),
+        "missing transpose of U_n": ("transpose", "params['U_n']"),
+        "no candidate: h = z * h_prev": ("missing-term", "candidate"),
+    },
+    "params_from_torch": {
+        "reads torch's order as (z, r, n)": ("swap", "r and z blocks"),
+        # judgement: a rotation of the three blocks rather than an exchange of two; still blocks exchanged
+        "reads torch's order as (n, r, z)": ("swap", "gate blocks"),
+        "drops bias_hh": ("missing-term", "bias_hh_l0"),
+        "gate biases from bias_ih only": ("missing-term", "bias_hh_l0"),
+        # judgement: b_hn added to b_in, where it does not belong (b_hn left zero follows from that)
+        "b_hn folded into b_in": ("extra-term", "b_in"),
+        "weights transposed": ("transpose", "weights"),
+        "returns torch tensors, not numpy arrays": ("type-shape", None),
+        "weight_ih and weight_hh exchanged": ("swap", "weight_ih_l0 and weight_hh_l0"),
+    },
+    "gru_step_backward": {
+        "missing the z path into dh_prev": ("missing-term", "z * dh_next"),
+        # judgement: only dz has Chung's sign (dn and dh_prev keep torch's side): a sign error, not the convention
+        "sign error in dz (Chung's z side)": ("sign", "dz"),
+        "reset not applied to the U_n gradient": ("missing-term", "r"),
+        "b_hn gets b_in's gradient": ("missing-term", "grads['b_hn']"),    # its factor r left out
+        "tanh derivative 1 - n instead of 1 - n^2": ("activation", "candidate"),
+        "sigmoid derivative 1 - s^2": ("activation", "gates"),
+        "missing transposes: dx through W.T": ("transpose", "dx"),
+        "missing transposes: dh_prev through U.T": ("transpose", "dh_prev"),
+        "weight gradients transposed, (D, H)": ("transpose", "weight gradients"),
+        # judgement: dr multiplies by h_prev alone where r's operand is U_n h + b_hn: U_n and b_hn left out
+        "dr from h_prev instead of U_n h + b_hn": ("missing-term", "dr"),
+        "no dh_prev paths through the gates": ("missing-term", "dh_prev"),
+        "bias gradients averaged over the batch": ("scale", "bias gradients"),
+        # judgement: the other named convention differentiated, as z / 1 - z is the other convention: swap
+        "backward of the 'reset before' cell": ("swap", "reset before and after"),
+        "grads dict misses b_hn": ("type-shape", "grads['b_hn']"),
+        "modifies the cache": ("in-place", "cache"),
+    },
+}
+
+MISTAKES = catalogue_of(MUTANTS, NOTES, FAULTS)

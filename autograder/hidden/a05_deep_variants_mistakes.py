@@ -358,4 +358,100 @@ NOTES = {
     },
 }
 
-MISTAKES = catalogue_of(MUTANTS, NOTES)
+# Each mistake's kind of fault (judge.mistakes.FAULT_CLASSES) and where it sits: the root cause, as a teacher would
+# name it after reading the implementation above. A deep mutant built from a wrong bidirectional layer is `upstream`;
+# one written into the function itself is labelled by its own kind. Using one of two like things in place of the
+# other (x for the layer below's output, params[0] for params[l], a layout's layer and direction indices) is `swap`;
+# an order of layers reversed is `swap` too (it exchanges layers, not time steps); an off-by-one in layers, not in
+# time, is `boundary`.
+FAULTS = {
+    "stacked_rnn_forward": {
+        "layers above the first read the input x": ("swap", "x and the layer below's output"),
+        "every layer starts from h0[0]": ("swap", "h0[0] and h0[l]"),
+        "the first layer's weights in every layer": ("swap", "params[0] and params[l]"),
+        "returns the first layer's output": ("swap", "first and last layer's output"),
+        "h_n in reverse layer order": ("swap", "h_n's layers"),
+        "h_n taken at the first step": ("time", "h_n"),
+        # judgement: the layers above compute tanh where relu is asked (nonlinearity not passed on): the wrong
+        # nonlinearity is what the student must fix, so activation rather than an argument left out
+        "relu ignored above the first layer": ("activation", "nonlinearity"),
+        "h_n holds only the last layer": ("type-shape", "h_n"),
+        "modifies x in place": ("in-place", "x"),
+    },
+    "bidirectional_rnn_forward": {
+        "backward outputs not re-reversed": ("time", "backward direction"),
+        "concatenated as [backward, forward]": ("swap", "forward and backward halves"),
+        "backward direction reads the sequence forwards": ("time", "backward direction"),
+        "h_n[1] taken at the last step": ("time", "h_n[1]"),
+        "initial states of the directions swapped": ("swap", "h0[0] and h0[1]"),
+        "backward direction uses the forward weights": ("swap", "params_fwd and params_bwd"),
+        "reverses the batch axis instead of time": ("axis", "axis 0"),
+        "h_n as (N, 2H) instead of (2, N, H)": ("type-shape", "h_n"),
+        "out as (N, T, 2, H)": ("type-shape", "out"),
+    },
+    "deep_bidirectional_rnn_forward": {
+        # judgement: direction-major rows d*L + l for layer-major 2l + d: the layer and direction indices exchanged
+        "h0 and h_n read direction-major (row d*L + l)": ("swap", "h0 and h_n: layer and direction"),
+        "h0 read direction-major": ("swap", "h0: layer and direction"),
+        "h_n written direction-major": ("swap", "h_n: layer and direction"),
+        "layers above the first read the input x": ("swap", "x and the layer below's output"),
+        "layers above read [backward, forward]": ("swap", "forward and backward halves"),
+        "backward outputs not re-reversed": ("upstream", "bidirectional_rnn_forward"),     # deep_bi_with(layer=...)
+        "concatenated as [backward, forward]": ("upstream", "bidirectional_rnn_forward"),  # deep_bi_with(layer=...)
+        "layers above read only the forward half": ("missing-term", "backward direction"),
+        "h_n holds only the last layer": ("type-shape", "h_n"),
+    },
+    "dropout_between_layers": {
+        "no 1/(1-p) rescaling": ("scale", "1 / (1 - p)"),
+        "multiplied by (1-p) instead of divided": ("scale", "1 / (1 - p)"),
+        "divided by p instead of (1-p)": ("scale", "1 / (1 - p)"),
+        # judgement: 1 - mask: the units the mask keeps are dropped and the dropped ones kept, a mask read inverted
+        "keeps the units where the mask is 0": ("mask", "mask"),
+        "mask broadcast over the batch, not over time": ("axis", "mask"),
+        "drops in place": ("in-place", "h"),
+        "returns the mask": ("missing-term", "h"),
+    },
+    "stacked_rnn_forward_dropout": {
+        # judgement: the loop's last layer handled like the others (its output dropped): the end of the range
+        "dropout on the last layer's output too": ("boundary", "last layer"),
+        "no 1/(1-p) rescaling": ("scale", "1 / (1 - p)"),
+        # judgement: the masks moved from the connections between layers to the recurrent one: two places exchanged
+        "dropout on the recurrent connection instead": ("swap", "recurrent and between-layer connections"),
+        # judgement: h_n read after the dropout: a mask factor on h_n that does not belong
+        "h_n taken from the dropped outputs": ("extra-term", "h_n"),
+        "masks applied in reverse order": ("swap", "masks"),
+        # judgement: off by one layer (x dropped, the top layer's input not): the ends of the layer range, not time
+        "masks applied one layer early (x dropped)": ("boundary", "x"),
+        "masks ignored (no dropout)": ("missing-term", "masks"),
+    },
+    "irnn_init": {
+        # judgement: ones off the diagonal that the identity does not have
+        "W_hh all ones": ("extra-term", "W_hh"),
+        # judgement: W_hh drawn from the generator where the identity needs no draw (and more numbers drawn)
+        "W_hh random orthogonal": ("random", "W_hh"),
+        "W_hh drawn like W_xh": ("random", "W_hh"),
+        "nonzero bias": ("extra-term", "b_h"),
+        "W_xh transposed (D, H)": ("transpose", "W_xh"),
+        "std used as the variance": ("scale", "std"),
+        # judgement: the draws come from the wrong distribution (uniform for Gaussian): a fault of the random draw
+        "uniform in [-std, std]": ("random", "W_xh"),
+        # normal(std, std) is the right draw plus a constant std: an offset that does not belong
+        "Gaussian with mean std": ("extra-term", "W_xh"),
+        "not seeded": ("random", "seed"),
+        "seed ignored": ("random", "seed"),
+        "std ignored": ("missing-term", "std"),
+    },
+    "scrn_step": {
+        "alpha and 1 - alpha swapped": ("swap", "alpha and 1 - alpha"),
+        "tanh instead of sigmoid": ("activation", None),
+        "P s_{t-1} instead of P s_t": ("time", "s_prev"),
+        "missing A x_t term": ("missing-term", "params['A']"),
+        "missing R h_{t-1} term": ("missing-term", "params['R']"),
+        "missing transpose of R": ("transpose", "params['R']"),
+        "missing (1 - alpha) on B x_t": ("missing-term", "1 - alpha"),
+        "returns (h_t, s_t)": ("swap", "s_t and h_t"),
+        "naive sigmoid (overflows)": ("overflow", None),
+    },
+}
+
+MISTAKES = catalogue_of(MUTANTS, NOTES, FAULTS)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import torch
 
-from ..judge.checking import FLOAT32_TOL, Case, check_function, random_normal as rn
+from ..judge.checking import FLOAT32_TOL, Case, Observed, arrays_in, check_function, random_normal as rn
 from ..reference import char_lm
 from ..reference.activations import ACTIVATIONS as ACTIVATION_FUNCTIONS
 
@@ -117,19 +117,33 @@ def _backward_vs_autograd(seed, N, T, V, E):
     return Case("equals torch.autograd (repeated ids)", run=run, rtol=0.0, atol=1e-12)
 
 
-# -------------------------------------------------------------------------------------------------- loss
-def _loss_args(seed, N, T, V, scale=2.0, dtype="float64", pad_from=None, bool_mask=False):
-    logits = rn(seed, N, T, V, scale=scale, dtype=dtype)
-    targets = _ids(seed + 1, N, T, V=V)
+# -------------------------------------------------------------------------------------------------- mask
+def _mask(N, T, pad_from=None, pad_until=None, gaps=()):
+    """An (N, T) mask of ones with padding (zeros): at the end of row n from pad_from[n] on, at its start up to
+    pad_until[n], and in its middle over each (n, start, stop) of gaps."""
     mask = np.ones((N, T))
     for n, start in enumerate(pad_from or []):
         mask[n, start:] = 0
+    for n, stop in enumerate(pad_until or []):
+        mask[n, :stop] = 0
+    for n, start, stop in gaps:
+        mask[n, start:stop] = 0
+    return mask
+
+
+# -------------------------------------------------------------------------------------------------- loss
+def _loss_args(seed, N, T, V, scale=2.0, dtype="float64", pad_from=None, pad_until=None, gaps=(), bool_mask=False):
+    logits = rn(seed, N, T, V, scale=scale, dtype=dtype)
+    targets = _ids(seed + 1, N, T, V=V)
+    mask = _mask(N, T, pad_from, pad_until, gaps)
     return logits, targets, (mask > 0) if bool_mask else mask
 
 
-def _loss_vs_torch(seed, N, T, V):
-    """loss and dlogits minus torch's masked cross-entropy (sum over real positions / their number)."""
-    logits, targets, mask = _loss_args(seed, N, T, V, pad_from=[T, T - 2, 0][:N])
+def _loss_vs_torch(seed, N, T, V, name="equals torch's masked cross-entropy and its autograd gradient", **padding):
+    """loss and dlogits minus torch's masked cross-entropy (sum over real positions / their number).
+
+    padding: as _mask takes it; by default rows padded at the end, one not at all and one entirely."""
+    logits, targets, mask = _loss_args(seed, N, T, V, **(padding or dict(pad_from=[T, T - 2, 0][:N])))
 
     def run(fn):
         result = fn(logits.copy(), targets.copy(), mask.copy())
@@ -144,7 +158,7 @@ def _loss_vs_torch(seed, N, T, V):
         _require(np.shape(result[1]) == (N, T, V), where, f"dlogits has shape {np.shape(result[1])}")
         return {"loss minus torch's": float(result[0]) - loss.item(),
                 "dlogits minus torch.autograd's": np.asarray(result[1], dtype=float) - x.grad.numpy()}
-    return Case("equals torch's masked cross-entropy and its autograd gradient", run=run, rtol=0.0, atol=1e-12)
+    return Case(name, run=run, rtol=0.0, atol=1e-12)
 
 
 # ------------------------------------------------------------------------------------------------ stream
@@ -178,15 +192,13 @@ def _params(seed, V, E, H, dtype="float64", scale=0.5):
     return {k: params[k] for k in PARAM_NAMES}
 
 
-def _step_args(seed, N, T, V, E, H, lr=0.1, max_norm=0.05, dtype="float64", pad_from=None, zero_state=False,
-               repeated=False):
-    """params, x_ids, y_ids, mask, h0, c0, lr, max_norm."""
+def _step_args(seed, N, T, V, E, H, lr=0.1, max_norm=0.05, dtype="float64", pad_from=None, pad_until=None, gaps=(),
+               zero_state=False, repeated=False):
+    """params, x_ids, y_ids, mask, h0, c0, lr, max_norm; the padding of the mask as _mask takes it."""
     x_ids, y_ids = _ids(seed + 20, N, T, V=V), _ids(seed + 21, N, T, V=V)
     if repeated:
         x_ids[:, 1::2] = 0
-    mask = np.ones((N, T))
-    for n, start in enumerate(pad_from or []):
-        mask[n, start:] = 0
+    mask = _mask(N, T, pad_from, pad_until, gaps)
     scale = 0.0 if zero_state else 1.0
     h0 = (scale * rn(seed + 22, N, H)).astype(dtype)
     c0 = (scale * rn(seed + 23, N, H)).astype(dtype)
@@ -271,9 +283,11 @@ def _torch_step(params, x_ids, y_ids, mask, h0, c0, lr, max_norm):
     return new, loss.item(), float(norm), h[0].detach().numpy(), c[0].detach().numpy()
 
 
-def _step_vs_torch(seed, N, T, V, E, H):
-    """lm_train_step's results minus those of the same step done with torch.nn and autograd."""
-    args = _step_args(seed, N, T, V, E, H, pad_from=[T, T - 3][:N], repeated=True)
+def _step_vs_torch(seed, N, T, V, E, H, name="equals the same step in torch (float64)", **padding):
+    """lm_train_step's results minus those of the same step done with torch.nn and autograd.
+
+    padding: as _mask takes it; by default the second row padded at the end."""
+    args = _step_args(seed, N, T, V, E, H, repeated=True, **(padding or dict(pad_from=[T, T - 3][:N])))
     where = "lm_train_step [equals torch.nn + autograd + clip_grad_norm_]"
 
     def run(fn):
@@ -288,7 +302,7 @@ def _step_vs_torch(seed, N, T, V, E, H):
     # atol 1e-8, not 1e-10: torch's clip_grad_norm_ scales by max_norm / (norm + 1e-6), the reference by
     # max_norm / norm, and here the two steps differ by 3.8e-10. Both are right: a student who writes torch's
     # factor (the convention chapters 3 and 8 teach) equals torch, and must pass, not be told the opposite.
-    return Case("equals the same step in torch (float64)", run=run, rtol=0.0, atol=1e-8)
+    return Case(name, run=run, rtol=0.0, atol=1e-8)
 
 
 # ------------------------------------------------------------------------------------------------ sampling
@@ -301,14 +315,15 @@ def _ties(dtype="float64"):
 
 def _sampling(name, logits, temperature, seed, **tolerance):
     """sample_next with np.random.default_rng(seed): the ids, their type, and the generator's next number
-    after the call, which tells how many numbers the call drew."""
+    after the call, which tells how many numbers the call drew; and the logits as they are after the call."""
     def run(fn):
         rng = np.random.default_rng(seed)
-        ids = fn(np.array(logits), temperature, rng)
-        return {"ids": ids, "ids is a numpy array of dtype int64 (1 = yes)":
-                float(isinstance(ids, np.ndarray) and ids.dtype == np.int64),
-                "the generator's next number after the call (it tells how many numbers were drawn)":
-                rng.random()}
+        given = np.array(logits)
+        ids = fn(given, temperature, rng)
+        return Observed({"ids": ids, "ids is a numpy array of dtype int64 (1 = yes)":
+                         float(isinstance(ids, np.ndarray) and ids.dtype == np.int64),
+                         "the generator's next number after the call (it tells how many numbers were drawn)":
+                         rng.random()}, arrays_in((given, temperature), {}))
     return Case(name, run=run, rtol=0.0, atol=0.0)
 
 
@@ -361,6 +376,15 @@ CHECKS = {
         _typed("numpy out, inputs unchanged", _loss_args(309, 2, 4, 5, pad_from=[4, 2]), "float64",
                inputs=("logits", "targets", "mask")),
         _loss_vs_torch(310, 3, 6, 8),
+        Case("padding at the start of rows", _loss_args(311, 3, 6, 7, pad_until=[2, 0, 5])),
+        Case("padding in the middle of rows", _loss_args(312, 3, 7, 5, gaps=[(0, 2, 4), (2, 1, 6)])),
+        Case("padding at the start, in the middle and at the end, bool mask",
+             _loss_args(313, 2, 8, 6, pad_from=[7, 6], pad_until=[1], gaps=[(0, 3, 5), (1, 2, 3)], bool_mask=True)),
+        _typed("float32, nothing counted: 0.0 and a float32 zero gradient",
+               _loss_args(314, 2, 4, 5, pad_from=[0, 0], **f32), "float32", inputs=("logits", "targets", "mask"),
+               **FLOAT32_TOL),
+        _loss_vs_torch(315, 3, 7, 6, "padding at the start and in the middle: equals torch",
+                       pad_from=[7, 7, 5], pad_until=[3, 0, 0], gaps=[(1, 2, 5)]),
     ],
     "stream_batches": [
         Case("L=23, B=2, T=4: a narrower last chunk", (_stream(400, 23), 2, 4), rtol=0.0, atol=0.0),
@@ -386,6 +410,13 @@ CHECKS = {
                inputs=("params", "x_ids", "y_ids", "mask", "h0", "c0")),
         _two_chunks(508, 2, 6, 3, 4),
         _step_vs_torch(509, 2, 6, 7, 3, 4),
+        Case("padding at the start and in the middle of rows",
+             _step_args(510, 3, 6, 6, 3, 4, pad_until=[2, 0, 0], gaps=[(1, 1, 4)])),
+        _typed("float32, nothing counted: float32 out, parameters unchanged",
+               _step_args(511, 2, 4, 6, 3, 4, pad_from=[0, 0], **f32), "float32",
+               inputs=("params", "x_ids", "y_ids", "mask", "h0", "c0"), **FLOAT32_TOL),
+        _step_vs_torch(512, 2, 6, 7, 3, 4, "padding at the start and in the middle: equals torch",
+                       pad_until=[3], gaps=[(1, 1, 3)]),
     ],
     "softmax_with_temperature": [
         Case("temperature 1", (rn(600, 3, 5), 1.0)),
@@ -400,6 +431,10 @@ CHECKS = {
                **FLOAT32_TOL),
         _typed("temperature 0, float32: float32 out", (rn(608, 2, 4, **f32), 0.0), "float32", inputs=("logits",),
                **FLOAT32_TOL),
+        Case("temperature 0.001, logits within 0.01 of each other", (rn(609, 4, 6, scale=0.002), 1e-3), strict_fp=True),
+        Case("temperature 0.05, close logits", (rn(610, 3, 5, scale=0.05), 0.05), strict_fp=True),
+        _typed("temperature 0.001, close float32 logits: float32 out", (rn(611, 3, 5, scale=0.002, **f32), 1e-3),
+               "float32", inputs=("logits",), **FLOAT32_TOL),
     ],
     "sample_next": [
         _sampling("temperature 1, five rows", rn(700, 5, 6), 1.0, 70),
@@ -411,6 +446,8 @@ CHECKS = {
         _sampling("float32 logits", rn(705, 4, 6, **f32), 1.0, 76),
         _sampling("large logits, temperature 0.2", rn(706, 3, 5, scale=300.0), 0.2, 77),
         _frequencies(78),
+        _sampling("temperature 0.001, logits within 0.01 of each other", rn(707, 5, 6, scale=0.002), 1e-3, 79),
+        _sampling("temperature 0.05, close logits", rn(708, 4, 5, scale=0.05), 0.05, 80),
     ],
 }
 

@@ -60,10 +60,16 @@ def backward_only_present_rows(d_embedded, ids, vocab_size):
 
 # -------------------------------------------------------------------------------------------------- the loss
 def loss_with(mask_ignored=False, mean_over_all=False, per_sequence=False, grad_sign=1.0, grad_unscaled=False,
-              axis=-1, stable=True, nan_when_empty=False):
+              axis=-1, stable=True, nan_when_empty=False, padding_at_the_end=False, float64_when_empty=False):
     def loss_fn(logits, targets, mask):
         logits = np.asarray(logits)
-        w = np.ones(np.shape(targets), dtype=logits.dtype) if mask_ignored else np.asarray(mask, logits.dtype)
+        if mask_ignored:
+            w = np.ones(np.shape(targets), dtype=logits.dtype)
+        elif padding_at_the_end:    # each row's length from the mask, its first `length` positions counted
+            lengths = np.asarray(mask, dtype=np.float64).sum(axis=1)
+            w = (np.arange(np.shape(targets)[1]) < lengths[:, None]).astype(logits.dtype)
+        else:
+            w = np.asarray(mask, logits.dtype)
         M = w.sum()
         if mean_over_all:
             denominator = float(w.size)
@@ -72,11 +78,14 @@ def loss_with(mask_ignored=False, mean_over_all=False, per_sequence=False, grad_
         else:
             denominator = M
         if M == 0 and not nan_when_empty:
-            return 0.0, np.zeros_like(logits)
+            return 0.0, (np.zeros(np.shape(logits)) if float64_when_empty else np.zeros_like(logits))
         shifted = logits - logits.max(axis=axis, keepdims=True) if stable else logits
         e = np.exp(shifted)
         p = e / e.sum(axis=axis, keepdims=True)
-        picked = np.take_along_axis(np.log(p), np.asarray(targets)[..., None], axis=-1)[..., 0]
+        # The stable log-softmax where the max is subtracted, so that each mistake differs from the reference only
+        # by itself: log(p) of an underflowed p is -inf at logits near 1000.
+        log_p = shifted - np.log(e.sum(axis=axis, keepdims=True)) if stable else np.log(p)
+        picked = np.take_along_axis(log_p, np.asarray(targets)[..., None], axis=-1)[..., 0]
         with np.errstate(invalid="ignore", divide="ignore"):
             loss = float(-(picked * w).sum() / denominator)
         grad = p.copy()
@@ -149,6 +158,9 @@ def step_with(update_sign=-1.0, clip="global", carry=True, loss_fn=None, embeddi
             flat = [np.clip(g, -max_norm, max_norm) for g in flat]
         elif clip == "each":
             flat = [g * min(1.0, max_norm / max(np.linalg.norm(g), 1e-12)) for g in flat]
+        elif clip == "min factor":  # min(1, max_norm / norm): a zero norm is a ZeroDivisionError
+            factor = min(1.0, max_norm / norm)
+            flat = [g * np.asarray(factor, g.dtype) for g in flat]
         if in_place:
             for k, g in zip(NAMES, flat):
                 params[k] += update_sign * lr * g
@@ -192,6 +204,20 @@ def softmax_last_maximum(logits, temperature):
     return ref.softmax_with_temperature(logits, temperature)
 
 
+def softmax_temperature_after(logits, temperature):
+    """softmax(logits) ** (1 / temperature), renormalised: equal on paper; at a small temperature every
+    probability underflows to 0 and the row is 0 / 0."""
+    if temperature == 0:
+        return ref.softmax_with_temperature(logits, 0.0)
+    with np.errstate(under="ignore", invalid="ignore"):
+        p = ref.softmax_with_temperature(logits, 1.0) ** (1.0 / temperature)
+        return p / p.sum(axis=-1, keepdims=True)
+
+
+def softmax_small_temperature_as_zero(logits, temperature):
+    return ref.softmax_with_temperature(logits, 0.0 if temperature < 0.01 else temperature)
+
+
 def softmax_upcast(logits, temperature):
     return ref.softmax_with_temperature(np.asarray(logits, dtype=np.float64), temperature)
 
@@ -224,6 +250,17 @@ def sample_first_row_probabilities(logits, temperature, rng):
     return rng.choice(len(p), size=len(logits), p=p / p.sum()).astype(np.int64)
 
 
+def sample_dividing_logits_in_place(logits, temperature, rng):
+    if temperature == 0:
+        return ref.sample_next(logits, 0.0, rng)
+    logits /= temperature    # the caller's array
+    return ref.sample_next(logits, 1.0, rng)
+
+
+def sample_small_temperature_greedy(logits, temperature, rng):
+    return ref.sample_next(logits, 0.0 if temperature < 0.01 else temperature, rng)
+
+
 def sample_int32(logits, temperature, rng):
     return ref.sample_next(logits, temperature, rng).astype(np.int32)
 
@@ -251,6 +288,8 @@ MUTANTS = {
         "softmax over the time axis": loss_with(axis=1),
         "no max subtraction (overflow)": loss_with(stable=False),
         "nan when nothing is masked in": loss_with(nan_when_empty=True),
+        "a mask that assumes padding only at the end": loss_with(padding_at_the_end=True),
+        "float64 zero gradient when nothing counts": loss_with(float64_when_empty=True),
     },
     "stream_batches": {
         "interleaved rows (reshape(n, B).T)": stream_with(interleaved=True),
@@ -272,6 +311,9 @@ MUTANTS = {
         "dc not carried back through time": step_with(no_dc_through_time=True),
         "parameters updated in place": step_with(in_place=True),
         "float64 for float32 inputs": step_upcast,
+        "a mask that assumes padding only at the end": step_with(loss_fn=loss_with(padding_at_the_end=True)),
+        "clip factor max_norm / norm divides by a zero norm": step_with(clip="min factor"),
+        "nan when nothing counts (0 / 0 in the loss)": step_with(loss_fn=loss_with(nan_when_empty=True)),
     },
     "softmax_with_temperature": {
         "temperature multiplied instead of divided": softmax_times_temperature,
@@ -279,6 +321,8 @@ MUTANTS = {
         "uniform at temperature 0": softmax_uniform_at_zero,
         "the last maximum on a tie": softmax_last_maximum,
         "float64 for float32 logits": softmax_upcast,
+        "temperature applied after the softmax (p ** (1 / T))": softmax_temperature_after,
+        "a small temperature treated as 0 (one-hot below 0.01)": softmax_small_temperature_as_zero,
     },
     "sample_next": {
         "temperature multiplied instead of divided": sample_times_temperature,
@@ -287,6 +331,8 @@ MUTANTS = {
         "always greedy": sample_always_greedy,
         "every row drawn from the first row's distribution": sample_first_row_probabilities,
         "int32 ids": sample_int32,
+        "divides the caller's logits in place (logits /= temperature)": sample_dividing_logits_in_place,
+        "a small temperature treated as 0 (greedy below 0.01)": sample_small_temperature_greedy,
     },
 }
 
@@ -345,6 +391,15 @@ NOTES = {
                                           "shifted - log(sum(exp(shifted)))."),
         "nan when nothing is masked in": (LOSS, "With an all-zero mask your loss is 0 / 0 = nan. When no position "
                                           "counts, return a loss of 0.0 and a zero gradient, as the docstring asks."),
+        "a mask that assumes padding only at the end": (LOSS, "Your loss counts the first mask.sum() positions of "
+                                                        "each row, as if all padding came at the end. Padding can "
+                                                        "also come first (a left-padded batch) or in the middle of a "
+                                                        "row: weight each position by its own mask entry, "
+                                                        "mask[n, t]."),
+        "float64 zero gradient when nothing counts": (LOSS, "When no position counts, your zero gradient is float64 "
+                                                      "for float32 logits (np.zeros(shape) is float64). Return "
+                                                      "np.zeros_like(logits), in the logits' dtype, as for any "
+                                                      "other mask."),
     },
     "stream_batches": {
         "interleaved rows (reshape(n, B).T)": (TBPTT, "Your rows interleave the text: row 0 holds characters 0, B, "
@@ -389,6 +444,20 @@ NOTES = {
         "parameters updated in place": (TBPTT, "Your step changes the params dict it was given (params[k] -= ...). "
                                         "Return a new dict and leave the caller's parameters as they were."),
         "float64 for float32 inputs": (TBPTT, KEEP_DTYPE),
+        "a mask that assumes padding only at the end": (LOSS, "Your step's loss counts the first mask.sum() "
+                                                        "positions of each row, as if all padding came at the end. "
+                                                        "Padding can also come first or in the middle of a row: "
+                                                        "weight each position by its own mask entry."),
+        "clip factor max_norm / norm divides by a zero norm": (CLIPPING, "When nothing counts, every gradient is "
+                                                               "zero and so is their norm: your clipping factor "
+                                                               "max_norm / norm divides by zero. Clip only when the "
+                                                               "norm exceeds max_norm (torch's clip_grad_norm_ "
+                                                               "divides by norm + 1e-6 for the same reason)."),
+        "nan when nothing counts (0 / 0 in the loss)": (LOSS, "With an all-zero mask your loss divides 0 by 0, and "
+                                                        "the nan reaches every gradient and every new parameter. "
+                                                        "When no position counts, the loss is 0.0 and the "
+                                                        "gradients are zero, so the step leaves the parameters as "
+                                                        "they are."),
     },
     "softmax_with_temperature": {
         "temperature multiplied instead of divided": (SAMPLING, "Your softmax multiplies the logits by the "
@@ -401,6 +470,19 @@ NOTES = {
         "the last maximum on a tie": (SAMPLING, "On a tie your one-hot marks the last maximum; argmax, and the "
                                       "docstring, take the first."),
         "float64 for float32 logits": (SAMPLING, KEEP_DTYPE),
+        "temperature applied after the softmax (p ** (1 / T))": (SAMPLING, "Your function raises the softmax's "
+                                                                 "probabilities to the power 1 / temperature and "
+                                                                 "renormalises. On paper that is softmax(logits / "
+                                                                 "temperature), but at a small temperature every "
+                                                                 "probability underflows to 0 and the row becomes "
+                                                                 "0 / 0. Divide the logits by the temperature first, "
+                                                                 "then subtract each row's maximum."),
+        "a small temperature treated as 0 (one-hot below 0.01)": (SAMPLING, "Below 0.01 your function returns the "
+                                                                  "one-hot of temperature 0. A small temperature is "
+                                                                  "not 0: on logits that are close together, "
+                                                                  "softmax(logits / temperature) is still spread over "
+                                                                  "several characters. Only temperature 0 itself "
+                                                                  "gives the one-hot."),
     },
     "sample_next": {
         "temperature multiplied instead of divided": (SAMPLING, "Your sampler multiplies the logits by the "
@@ -416,7 +498,103 @@ NOTES = {
                                                               "row's distribution. Each row has its own: one "
                                                               "rng.choice per row, in row order."),
         "int32 ids": (SAMPLING, "Your ids are int32; return int64 (np.int64)."),
+        "divides the caller's logits in place (logits /= temperature)": (SAMPLING, "Your sampler divides the logits "
+                                                                         "it is given in place (logits /= "
+                                                                         "temperature), so the caller's logits "
+                                                                         "change: a second sample from them, or the "
+                                                                         "text generated next, comes out wrong. "
+                                                                         "Write scaled = logits / temperature."),
+        "a small temperature treated as 0 (greedy below 0.01)": (SAMPLING, "Below 0.01 your sampler returns the "
+                                                                 "argmax, as at temperature 0. A small temperature "
+                                                                 "is not 0: on logits that are close together it "
+                                                                 "still spreads the probability over several "
+                                                                 "characters, and every row must be drawn with rng."),
     },
 }
 
-MISTAKES = catalogue_of(MUTANTS, NOTES)
+# Each mistake's kind of fault (judge.mistakes.FAULT_CLASSES) and where it sits: the root cause, as a teacher would
+# name it after reading the implementation above. A train step built from a wrong loss or embedding backward is
+# `upstream`; one written into the step itself is labelled by its own kind. An off-by-one outside time (an id's
+# row) is `boundary`; an argument the function ignores is `missing-term`.
+FAULTS = {
+    "embedding_forward": {
+        "W_emb read as (E, V)": ("transpose", "W_emb"),
+        "float64 for a float32 matrix": ("dtype", None),
+        "a torch tensor instead of a numpy array": ("type-shape", None),
+        # judgement: W_emb[ids - 1], an off-by-one in the row index (id 0 wraps to the last row), not in time
+        "ids off by one": ("boundary", "ids"),
+    },
+    "embedding_backward": {
+        # judgement: buffered dW[ids] += g keeps one gradient per repeated id: the repeats' terms are left out
+        "dW[ids] += g (repeated ids counted once)": ("missing-term", "repeated ids"),
+        "mean instead of sum over repeats": ("scale", "repeated ids"),
+        "sign flip": ("sign", None),
+        "float64 for a float32 gradient": ("dtype", None),
+        "only as many rows as the largest id": ("type-shape", "vocab_size"),
+    },
+    "temporal_softmax_loss": {
+        "a mask that assumes padding only at the end": ("mask", "mask"),
+        "float64 zero gradient when nothing counts": ("dtype", "dlogits"),
+        "mask ignored": ("mask", "mask"),
+        # judgement: the positions' terms are masked right; only the normaliser N * T (padding counted) is wrong
+        "mean over all positions, padding included": ("scale", "M"),
+        "mean per sequence instead of per character": ("scale", "M"),
+        "gradient sign flipped": ("sign", "dlogits"),
+        "gradient not divided by the count": ("scale", "dlogits"),
+        "softmax over the time axis": ("axis", "axis 1"),
+        "no max subtraction (overflow)": ("overflow", None),
+        "nan when nothing is masked in": ("boundary", "empty mask"),
+    },
+    "stream_batches": {
+        # judgement: the text laid down the columns instead of along the rows (reshape(n, B).T): the wrong axis
+        "interleaved rows (reshape(n, B).T)": ("axis", "rows"),
+        "targets not shifted": ("time", "targets"),
+        "narrower last chunk dropped": ("boundary", "last chunk"),
+        # judgement: each chunk returned transposed, (T, B) for (B, T), as a transposed weight is `transpose`
+        "time-major chunks (T, B)": ("transpose", "x and y"),
+        "int32 kept for int32 input": ("dtype", None),
+    },
+    "lm_train_step": {
+        "a mask that assumes padding only at the end": ("upstream", "temporal_softmax_loss"),
+        "clip factor max_norm / norm divides by a zero norm": ("boundary", "zero norm"),
+        "nan when nothing counts (0 / 0 in the loss)": ("upstream", "temporal_softmax_loss"),
+        "update sign flipped (ascent)": ("sign", "update"),
+        "no clipping": ("missing-term", "max_norm"),
+        # judgement: the one global factor max_norm / norm replaced by entrywise or per-gradient rescaling
+        "clipping by value": ("scale", "max_norm"),
+        "each gradient clipped on its own": ("scale", "max_norm"),
+        "state not carried (returns h0, c0)": ("time", "h0, c0"),
+        "mask ignored in the loss": ("upstream", "temporal_softmax_loss"),                  # step_with(loss_fn=...)
+        "mean over all positions, padding included": ("upstream", "temporal_softmax_loss"),  # step_with(loss_fn=...)
+        "embedding gradient with dW[ids] += g": ("upstream", "embedding_backward"),   # step_with(embedding_backward=...)
+        "dh not carried back through time": ("time", "dh"),
+        "dc not carried back through time": ("time", "dc"),
+        "parameters updated in place": ("in-place", "params"),
+        "float64 for float32 inputs": ("dtype", None),
+    },
+    "softmax_with_temperature": {
+        # numerically unstable rather than an exp overflowing: p ** (1 / T) underflows to 0 / 0
+        "temperature applied after the softmax (p ** (1 / T))": ("overflow", "probs ** (1 / temperature)"),
+        "a small temperature treated as 0 (one-hot below 0.01)": ("boundary", "temperature"),
+        "temperature multiplied instead of divided": ("scale", "temperature"),
+        "no max subtraction (overflow)": ("overflow", None),
+        "uniform at temperature 0": ("boundary", "temperature 0"),
+        "the last maximum on a tie": ("boundary", "ties"),
+        "float64 for float32 logits": ("dtype", None),
+    },
+    "sample_next": {
+        "divides the caller's logits in place (logits /= temperature)": ("in-place", "logits"),
+        "a small temperature treated as 0 (greedy below 0.01)": ("boundary", "temperature"),
+        # written into the sampler (logits scaled before the right sampler), not a wrong softmax_with_temperature
+        "temperature multiplied instead of divided": ("scale", "temperature"),
+        "a generator of its own instead of rng": ("random", "rng"),
+        "draws from rng even when greedy": ("random", "rng"),
+        # judgement: argmax whatever the temperature: no draw from rng where one per row is due
+        "always greedy": ("random", "rng"),
+        # judgement: every row's draw made from row 0's probabilities, in one call: the draws are wrong
+        "every row drawn from the first row's distribution": ("random", "rows"),
+        "int32 ids": ("dtype", None),
+    },
+}
+
+MISTAKES = catalogue_of(MUTANTS, NOTES, FAULTS)

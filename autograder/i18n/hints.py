@@ -1,8 +1,10 @@
 """What a student reads about a known mistake, in their notebook's language: the hint and the verdict's labels.
 
-The known mistakes' names and messages (autograder/hidden/<a>_mistakes.py) and the sentences around them are
-translated in locale/<language>/LC_MESSAGES/autograder.po (template.py lists them; `make catalogues` refreshes
-the catalogue). A message without a translation is shown in English, with the English book's link.
+The known mistakes' names and messages (autograder/hidden/<a>_mistakes.py), the hidden cases' names
+(autograder/hidden/<a>.py) and the sentences around them are translated in
+locale/<language>/LC_MESSAGES/autograder.po (template.py lists them; `make catalogues`, or `python
+book/_ext/editions.py quick`, refreshes the catalogue). A message without a translation is shown in English,
+with the English book's link.
 """
 from __future__ import annotations
 
@@ -26,6 +28,7 @@ def hint(mistake: Mistake, language: str = "en") -> str:
 
 def wording(language: str = "en") -> Wording:
     """The words of a verdict in `language` (the judge, judge/verdicts.py, knows no language): each of its
-    sentences from the grader's catalogue, English where it has no translation."""
+    sentences, and the hidden cases' names, from the grader's catalogue; English where it has no translation."""
     sentences = {field: grader_text(english, language) or english for field, english in wording_sentences().items()}
-    return Wording(hint=lambda mistake: hint(mistake, language), **sentences)
+    return Wording(hint=lambda mistake: hint(mistake, language),
+                   case_name=lambda name: grader_text(name, language) or name, **sentences)

@@ -1,20 +1,30 @@
-"""The grader's messages as a gettext template: the known mistakes and the sentences around them."""
+"""Gettext templates of what is not a page: the grader's messages (the known mistakes and the sentences around
+them), and the prose in each assignment notebook's code cells (code_prose.py)."""
 from __future__ import annotations
 
+import os
+
+import nbformat
 import polib
 
 from .. import hidden
-from ..course import list_assignments
+from ..course import EXERCISES_DIR, list_assignments
 from ..judge.verdicts import wording_sentences
+from .code_prose import KINDS, cell_role, prose_pieces
 from .hints import HINT
+from .translation import CODE_SUFFIX
 
 
 def grader_messages() -> list[tuple[str, str]]:
-    """[(English message, where it comes from)] in course order, each once."""
+    """[(English message, where it comes from)] in course order, each once: the sentences of a verdict, the
+    hidden cases' names, the known mistakes' names and messages."""
     found = {HINT: "the sentence around a known mistake (autograder/i18n/hints.py)"}
     found.update((text, "the feedback page's verdicts (autograder/judge/verdicts.py, Wording)")
                  for text in wording_sentences().values())
     for assignment in list_assignments():
+        for function, cases in hidden.load(assignment).CHECKS.items():  # the names the feedback's case lines show
+            for case in cases:
+                found.setdefault(case.name, f"{assignment}: {function}, a hidden case's name")
         for function, mistakes in hidden.mistakes(assignment).items():
             for mistake in mistakes:
                 found.setdefault(mistake.name, f"{assignment}: {function}, a mistake's name")
@@ -24,9 +34,48 @@ def grader_messages() -> list[tuple[str, str]]:
 
 def write_grader_template(path: str) -> None:
     """The grader's messages as a gettext template (.pot), for sphinx-intl to merge into each catalogue."""
+    _write_template(path, grader_messages())
+
+
+def code_messages_of(notebook: nbformat.NotebookNode) -> list[tuple[str, str]]:
+    """[(English prose, where it stands)] of a released notebook's code cells (code_prose.py), in order, each
+    once; where says the cells and what the piece is there ("test_sigmoid: an assert's message")."""
+    found: dict[str, list[str]] = {}
+    for cell in notebook.cells:
+        role = cell_role(cell)
+        for piece in prose_pieces(cell.source, role):
+            where = f"{cell.metadata.nbgrader.grade_id}: {KINDS[piece.kind]}"
+            if piece.is_fstring:
+                where += " (an f-string: keep each {...} as it is, in the same order)"
+            places = found.setdefault(piece.message, [])
+            if where not in places:
+                places.append(where)
+    return [(message, "; ".join(places)) for message, places in found.items()]
+
+
+def code_template_path(directory: str, assignment: str) -> str:
+    """Where the template of an assignment's code catalogue goes in a folder of templates."""
+    return os.path.join(directory, "exercises", assignment, assignment + CODE_SUFFIX + ".pot")
+
+
+def write_code_templates(directory: str) -> list[str]:
+    """Each assignment's code-cell prose, from its English release (exercises/<a>/<a>.ipynb: `make exercises`
+    first), as <directory>/exercises/<a>/<a>.code.pot, for sphinx-intl to merge into <a>.code.po. Returns the
+    paths written."""
+    written = []
+    for assignment in list_assignments():
+        release = nbformat.read(os.path.join(EXERCISES_DIR, assignment, assignment + ".ipynb"), as_version=4)
+        path = code_template_path(directory, assignment)
+        _write_template(path, code_messages_of(release))
+        written.append(path)
+    return written
+
+
+def _write_template(path, messages):
+    os.makedirs(os.path.dirname(str(path)), exist_ok=True)
     template = polib.POFile(wrapwidth=0)
     template.metadata = {"Project-Id-Version": "gate-by-gate", "Content-Type": "text/plain; charset=utf-8",
                          "MIME-Version": "1.0", "Content-Transfer-Encoding": "8bit"}
-    for message, origin in grader_messages():
+    for message, origin in messages:
         template.append(polib.POEntry(msgid=message, msgstr="", comment=origin))
-    template.save(path)
+    template.save(str(path))

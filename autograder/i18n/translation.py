@@ -4,9 +4,11 @@
 
 The catalogue is the one the Korean site's exercise page is built from, so the page and the notebook say the
 same thing. A message is what Sphinx makes one of: a paragraph, a heading, a list item's paragraph, a table
-cell, found here with the same MyST parser settings (_config.yml). Only markdown cells change; code cells,
-cell ids, nbgrader metadata and points stay the release's own, so either language grades the same. The
-notebook records its language in its metadata (`gatebygate.language`), which the grader reads to pick the
+cell, found here with the same MyST parser settings (_config.yml). The prose inside the code cells (docstrings,
+the visible tests' messages and comments) comes from a second catalogue, <a>.code.po (code_prose.py), and
+nothing else in a code cell changes: cell ids, nbgrader metadata and points stay the release's own, and the
+grader restores the test and read-only cells from the English release, so either language grades the same.
+The notebook records its language in its metadata (`gatebygate.language`), which the grader reads to pick the
 language of a student's feedback.
 
 `make exercises` (python -m autograder release) writes these notebooks after nbgrader; the test suite checks
@@ -28,10 +30,13 @@ from markdown_it.token import Token
 from myst_parser.config.main import MdParserConfig
 from myst_parser.parsers.mdit import create_md_parser
 
-from ..course import REPO_ROOT
+from ..course import EXERCISES_DIR, REPO_ROOT
+from .code_prose import (GIVEN, MESSAGE_KINDS, cell_role, code_names, english_words, literal_parts, printed_in,
+                         prose_pieces, translate_source)
 
 LOCALE_DIR = os.path.join(REPO_ROOT, "locale")
 LANGUAGES = ("ko",)
+CODE_SUFFIX = ".code"  # exercises/<a>/<a>.code.po: the code cells' prose, beside <a>.po, the markdown's
 METADATA_KEY = "gatebygate"
 TABLE_CELL = re.compile(r"(?<!\\)\|")
 # MyST markup that is code, not prose (book/_ext/catalogue_check.py checks that translations keep it).
@@ -83,6 +88,11 @@ def catalogue_path(assignment: str, language: str) -> str:
     return os.path.join(LOCALE_DIR, language, "LC_MESSAGES", "exercises", assignment, assignment + ".po")
 
 
+def code_catalogue_path(assignment: str, language: str) -> str:
+    """The translation catalogue of the prose in an assignment notebook's code cells (code_prose.py)."""
+    return os.path.join(LOCALE_DIR, language, "LC_MESSAGES", "exercises", assignment, assignment + CODE_SUFFIX + ".po")
+
+
 @functools.lru_cache(maxsize=None)
 def _messages(path, modified):
     return {entry.msgid: entry.msgstr for entry in polib.pofile(path)
@@ -91,7 +101,15 @@ def _messages(path, modified):
 
 def messages(assignment: str, language: str) -> dict[str, str]:
     """{English message: translation} of an assignment's catalogue; {} when there is none."""
-    path = catalogue_path(assignment, language)
+    return _catalogue_messages(catalogue_path(assignment, language))
+
+
+def code_messages(assignment: str, language: str) -> dict[str, str]:
+    """{English prose of a code cell: translation} of an assignment's code catalogue; {} when there is none."""
+    return _catalogue_messages(code_catalogue_path(assignment, language))
+
+
+def _catalogue_messages(path):
     if not os.path.isfile(path):
         return {}
     return _messages(path, os.path.getmtime(path))
@@ -174,17 +192,22 @@ def _translate_equation(token, lines, edits, translations):
 
 def translate_notebook(notebook: nbformat.NotebookNode, assignment: str,
                        language: str) -> tuple[nbformat.NotebookNode, list[str]]:
-    """A copy of `notebook` with its markdown cells in `language`; (notebook, untranslated messages)."""
+    """A copy of `notebook` with its markdown cells, and the prose of its code cells, in `language`;
+    (notebook, untranslated messages: also those whose translation would change the code, left in English)."""
     # nbgrader costs about 1.5 s of CPU to import (a fresh `python -c "import nbgrader.utils"`), which the
     # book's build and `check` (that read this module for its names and lookups) never need.
     from nbgrader.utils import compute_checksum
 
-    translations = messages(assignment, language)
+    translations, code_translations = messages(assignment, language), code_messages(assignment, language)
     translated, untranslated = copy.deepcopy(notebook), []
     for cell in translated.cells:
-        if cell.cell_type != "markdown":
+        if cell.cell_type == "markdown":
+            text, missing = translate_markdown(cell.source, translations)
+        elif code_translations:
+            text, missing, broken = translate_source(cell.source, cell_role(cell), code_translations)
+            missing += [b.message for b in broken]  # left in English
+        else:
             continue
-        text, missing = translate_markdown(cell.source, translations)
         untranslated += missing
         if text != cell.source:
             cell.source = text
@@ -195,20 +218,121 @@ def translate_notebook(notebook: nbformat.NotebookNode, assignment: str,
     return translated, untranslated
 
 
+def code_catalogue_problems(assignment: str, language: str) -> list[tuple[str, str]]:
+    """What keeps an assignment's code catalogue from giving the Korean notebook no English prose, checked
+    against its English release (exercises/<a>/<a>.ipynb): [(message, problem)]. A piece of the release
+    without a translation (or with a fuzzy one), a translation that would change the code, one that leaves
+    English words (naming them), and an entry that is no piece of the release any more."""
+    release = nbformat.read(os.path.join(EXERCISES_DIR, assignment, assignment + ".ipynb"), as_version=4)
+    translations = code_messages(assignment, language)
+    names = code_names([cell.source for cell in release.cells if cell.cell_type == "code"])
+    problems, seen = [], set()
+    for cell in release.cells:
+        role = cell_role(cell)
+        _, missing, broken = translate_source(cell.source, role, translations)
+        problems += [(message, "not translated (or fuzzy)") for message in missing]
+        problems += [(b.message, f"its translation {b.change}") for b in broken]
+        for piece in prose_pieces(cell.source, role):
+            seen.add(piece.message)
+            translation = translations.get(piece.message)
+            words = translation is not None and english_words(translation, names, piece.is_fstring)
+            if words:
+                problems.append((piece.message, f"its translation leaves English: {' '.join(words)}"))
+    path = code_catalogue_path(assignment, language)
+    if os.path.isfile(path):
+        problems += [(entry.msgid, "in the catalogue, no longer in the release (python book/_ext/editions.py quick)")
+                     for entry in polib.pofile(path) if not entry.obsolete and entry.msgid not in seen]
+    return list(dict.fromkeys(problems))
+
+
 def localize_release_cells(notebook: nbformat.NotebookNode, release: nbformat.NotebookNode, assignment: str,
                            language: str) -> nbformat.NotebookNode:
-    """A copy of a student's `notebook` whose cells that are the release's markdown, word for word, are in
-    `language`. Only the release (trusted) is parsed: a student's own text is never read by the parser, which
-    runs in the grader, outside the sandbox and its time limits."""
-    localized, _ = translate_notebook(release, assignment, language)
-    table = {english.source: mine.source for english, mine in zip(release.cells, localized.cells)
-             if english.cell_type == "markdown" and english.source != mine.source}
+    """A copy of a student's autograded `notebook` as their feedback shows it in `language`: the cells that are
+    the release's markdown, word for word, in `language`; each test and read-only cell (nbgrader ran the English
+    release's, which it put back from its gradebook) as `language`'s release has it, and what its asserts and
+    prints printed in `language` too, with the same values in their placeholders. The student's answer cells
+    and their own outputs stay as they are.
+
+    Only the release (trusted) is parsed: a student's own text is never read by the parser, which runs in the
+    grader, outside the sandbox and its time limits; their outputs are only compared, in one pass, with the
+    constant parts of the release's messages."""
+    markdown, given = _localized_release(nbformat.writes(release), assignment, language, *_catalogue_stamps(
+        assignment, language))
     result = copy.deepcopy(notebook)
     for cell in result.cells:
-        if cell.cell_type == "markdown" and cell.source in table:
-            cell.source = table[cell.source]
+        if cell.cell_type == "markdown" and cell.source in markdown:
+            cell.source = markdown[cell.source]
+        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        if cell_role(cell) == GIVEN and grade_id in given:
+            cell.source, messages = given[grade_id]
+            cell.outputs = [_localized_output(output, messages) for output in cell.get("outputs", [])]
     result.metadata[METADATA_KEY] = {"language": language}
     return result
+
+
+def _catalogue_stamps(assignment, language):
+    return tuple(os.path.getmtime(path) if os.path.isfile(path) else None
+                 for path in (catalogue_path(assignment, language), code_catalogue_path(assignment, language)))
+
+
+@functools.lru_cache(maxsize=8)  # each student of a run shares the release: translated once per worker
+def _localized_release(release_text, assignment, language, *stamps):
+    """({English markdown: translated}, {grade id of a test or read-only cell: (its translated source, [(English
+    message parts, translated parts)])}) of a release, as nbformat.writes wrote it."""
+    release = nbformat.reads(release_text, as_version=4)
+    localized, _ = translate_notebook(release, assignment, language)
+    markdown, given = {}, {}
+    for english, mine in zip(release.cells, localized.cells):
+        if english.source == mine.source:
+            continue
+        if english.cell_type == "markdown":
+            markdown[english.source] = mine.source
+        elif cell_role(english) == GIVEN:
+            pieces = zip(prose_pieces(english.source, GIVEN), prose_pieces(mine.source, GIVEN))
+            messages = [(literal_parts(english.source[e.start:e.end]), literal_parts(mine.source[m.start:m.end]))
+                        for e, m in pieces if e.kind in MESSAGE_KINDS and e.message != m.message]
+            given[english.metadata.nbgrader.grade_id] = (mine.source, messages)
+    return markdown, given
+
+
+def _localized_output(output, messages):
+    """An output of a test cell with what the release's messages printed in it in the student's language."""
+    if output.get("output_type") == "error" and isinstance(output.get("evalue"), str):
+        evalue = _printed(output.evalue, messages)
+        if evalue is not None:
+            translated = copy.deepcopy(output)
+            translated.evalue = evalue
+            if output.get("traceback") == [f"{output.ename}: {output.evalue}"]:
+                translated.traceback = [f"{output.ename}: {evalue}"]
+            return translated
+    if output.get("output_type") == "stream" and isinstance(output.get("text"), str):
+        lines = [_printed_line(line, messages) for line in output.text.split("\n")]
+        if lines != output.text.split("\n"):
+            translated = copy.deepcopy(output)
+            translated.text = "\n".join(lines)
+            return translated
+    return output
+
+
+def _printed(text, messages):
+    return next((found for english, mine in messages if (found := printed_in(text, english, mine)) is not None), None)
+
+
+def _printed_line(line, messages):
+    """A line of printed text in the student's language where a message printed it: the whole line (a print), or
+    what follows one of its first ": " ("AssertionError: ...", after a prefix)."""
+    whole = _printed(line, messages)
+    if whole is not None:
+        return whole
+    start = 0
+    for _ in range(3):
+        start = line.find(": ", start) + 2
+        if start < 2:
+            break
+        rest = _printed(line[start:], messages)
+        if rest is not None:
+            return line[:start] + rest
+    return line
 
 
 def write_localized_releases(assignment: str, release_directory: str) -> None:

@@ -132,6 +132,7 @@ class Wording:
     """The words around a verdict, in the student's language (i18n.hints.wording makes one from the grader's
     catalogue; the defaults here are the English, and i18n.template lists them as the catalogue's messages)."""
     hint: Callable[[Mistake], str]  # the sentence naming a mistake and the book section that explains it
+    case_name: Callable[[str], str] = str  # a hidden case's name as the student reads it (the English is its id)
     diagnosis: str = "Diagnosis: "  # before the mistake that agrees on every case
     alternative: str = "Or: "       # before each further one that also agrees
     cases_passed: str = "{function}: {passed} of {total} hidden cases passed"
@@ -243,7 +244,7 @@ class Wording:
 
 def wording_sentences() -> dict[str, str]:
     """{field: English sentence} of every Wording sentence: what a catalogue translates."""
-    return {f.name: f.default for f in fields(Wording) if f.name != "hint"}
+    return {f.name: f.default for f in fields(Wording) if isinstance(f.default, str)}
 
 
 ENGLISH = Wording(hint=lambda mistake: mistake.message)  # only for callers that name no mistake
@@ -441,7 +442,7 @@ def function_verdict(function: str, results: list[CaseResult], finding: Finding 
             detail = r.message[len(f"{function} [{r.name}]: "):] if r.message.startswith(f"{function} [{r.name}]: ") \
                 else r.message
             outcome = wording.case_passed if r.passed else wording.case_failed
-            lines.append(f"  {outcome}  {r.name}" + ("" if r.passed else f": {detail}"))
+            lines.append(f"  {outcome}  {wording.case_name(r.name)}" + ("" if r.passed else f": {detail}"))
         if mistakes:
             lines.append(wording.diagnosis + wording.hint(mistakes[0]))
             for other in mistakes[1:]:

@@ -4,6 +4,7 @@
   (`<link rel="alternate" hreflang=…>`), so a reader and a search engine can move between the two.
 * The Korean edition's exercise pages offer the Korean student notebook, exercises/<a>/<a>.ko.ipynb, as their
   .ipynb download, under the name a student hands in (<a>.ipynb); the English ones offer the English release.
+  Their code cells read as that notebook's: docstrings, the visible tests' messages and comments in Korean.
 * The theme speaks the edition's language. Its strings are one catalogue, locale/<language>/LC_MESSAGES/
   sphinx.po: Sphinx reads it itself for the templates' strings (the "sphinx" domain, before its built-in
   catalogue); here it also replaces sphinx-book-theme's own catalogue (whose Korean reads "으로 <author>" and
@@ -24,6 +25,7 @@ import shutil
 import sys
 from pathlib import Path
 
+from docutils import nodes
 from sphinx import addnodes
 from sphinx.locale import init as init_locale
 from sphinx.locale import translators
@@ -249,10 +251,37 @@ class TranslateTocCaptions(SphinxTransform):
                 toctree["caption"] = toctree["rawcaption"] = catalogue.gettext(toctree["caption"])
 
 
+class LocalizedExerciseCode(SphinxTransform):
+    """An exercise page's code cells as the edition's student notebook has them (exercises/<a>/<a>.ko.ipynb):
+    their prose in its language (autograder/i18n/code_prose.py), their code the English release's."""
+
+    default_priority = 110
+
+    def apply(self):
+        import nbformat
+
+        language = _language(self.app)
+        folder, _, name = self.env.docname.rpartition("/")
+        localized = Path(self.env.srcdir, folder, localized_name(name, language))
+        if language == "en" or not folder.startswith("exercises/") or not localized.is_file():
+            return
+        self.env.note_dependency(str(localized))  # read the page again when the notebook is regenerated
+        english = nbformat.read(self.env.doc2path(self.env.docname), as_version=4)
+        table = {theirs.source: mine.source for theirs, mine in zip(english.cells, nbformat.read(localized, 4).cells)
+                 if theirs.cell_type == "code" and theirs.source != mine.source}
+        for source in self.document.findall(lambda node: isinstance(node, nodes.container)
+                                            and node.get("nb_element") == "cell_code_source"):
+            for block in source.findall(nodes.literal_block):
+                if block.astext() in table:
+                    block.rawsource = table[block.astext()]
+                    block[:] = [nodes.Text(block.rawsource)]
+
+
 def setup(app):
     app.setup_extension("korean_search")  # the Korean edition's search: stems without their particles
     app.setup_extension("korean_particles")  # 그림 1.3은, 식 (3.2)는: the particle that agrees with the number
     app.add_transform(TranslateTocCaptions)
+    app.add_transform(LocalizedExerciseCode)
     app.connect("config-inited", _search_bar_text)
     app.connect("config-inited", _title_and_author)
     app.connect("builder-inited", _theme_catalogue)

@@ -6,6 +6,10 @@ tests/test_korean_edition.py runs the same checks. A translation must keep, as i
 that is code rather than prose: the same math (apart from the words inside \\text{...}), the same inline code,
 the same cross-reference targets ({term}`망각 게이트 <forget gate>` keeps the target `forget gate`), the same
 citations, link addresses and footnote labels. Sphinx would otherwise warn, or silently lose a reference.
+
+A code catalogue (exercises/<a>/<a>.code.po: the prose in the notebook's code cells) is checked against the
+English release instead, by autograder.i18n.translation.code_catalogue_problems: every piece translated, no
+translation that would change the code, no English words left.
 """
 import re
 import sys
@@ -16,7 +20,8 @@ ROOT = Path(__file__).resolve().parents[2]
 LOCALE = ROOT / "locale"
 
 sys.path.insert(0, str(ROOT))
-from autograder.i18n.translation import CODE, LINK, MATH, ROLE, markdown_parser, needs_translation  # noqa: E402
+from autograder.i18n.translation import (CODE, CODE_SUFFIX, LINK, MATH, ROLE, code_catalogue_problems,  # noqa: E402
+                                        markdown_parser, needs_translation)
 
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
 EXPLICIT_TARGET = re.compile(r"^(?:.*?\s)?<([^<>]+)>$", re.S)
@@ -118,6 +123,13 @@ def problems(path):
     catalogue = polib.pofile(str(path))
     name = Path(path).relative_to(LOCALE) if Path(path).is_relative_to(LOCALE) else path
     found = []
+    if Path(path).name.endswith(CODE_SUFFIX + ".po"):
+        parts = Path(path).resolve().parts
+        language, assignment = parts[parts.index("LC_MESSAGES") - 1], Path(path).parent.name
+        found = [f"{name}: {_excerpt(entry.msgid)!r}: obsolete: the English no longer has it (delete the entry)"
+                 for entry in catalogue.obsolete_entries()]
+        return found + [f"{name}: {_excerpt(message)!r}: {problem}"
+                        for message, problem in code_catalogue_problems(assignment, language)]
     for entry in [*catalogue, *catalogue.obsolete_entries()]:
         for problem in entry_problems(entry):
             found.append(f"{name}: {_excerpt(entry.msgid)!r}: {problem}")

@@ -3,7 +3,11 @@
     python book/_ext/editions.py ko           the Korean site, _build/html/ko (make book runs it)
     python book/_ext/editions.py catalogues   _build/gettext/*.pot, then locale/ko/LC_MESSAGES/*.po updated
                                               (make catalogues; see locale/README.md), with the grader's
-                                              known-mistake messages as autograder.po
+                                              known-mistake messages as autograder.po and the prose of the
+                                              exercises' code cells as exercises/<a>/<a>.code.po
+    python book/_ext/editions.py quick        only the catalogues that need no build, in seconds: the code
+                                              cells' (<a>.code.po, after an edit of solutions/ and `make
+                                              exercises`) and the grader's (autograder.po)
     python book/_ext/editions.py notebooks    book/<chapter>.ko.ipynb from the catalogues, the notebooks the
                                               Korean chapters' launch buttons open (make book runs it)
 
@@ -14,6 +18,7 @@ English build (or book/_ext/prefill_cache.py) ran is never run again. Code and o
 only the text around them comes from the catalogues.
 """
 import argparse
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -22,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[2]
 BUILD = ROOT / "_build"
 LOCALE = ROOT / "locale"
 sys.path.insert(0, str(ROOT))
-from autograder.i18n.template import write_grader_template  # noqa: E402
+from autograder.i18n.template import write_code_templates, write_grader_template  # noqa: E402
 from autograder.i18n.translation import GRADER_DOMAIN, LANGUAGES, write_localized_chapters  # noqa: E402
 
 
@@ -62,21 +67,40 @@ def catalogues():
                    nb_mime_priority_overrides=html_choices_for("gettext"))
     if status:
         return status
-    write_grader_template(BUILD / "gettext" / f"{GRADER_DOMAIN}.pot")  # the known mistakes' messages
-    for language in LANGUAGES:
-        subprocess.run([sys.executable, "-m", "sphinx_intl", "update", "--pot-dir", str(BUILD / "gettext"),
-                        "--locale-dir", str(LOCALE), "--language", language, "--line-width", "-1"], check=True)
+    write_grader_template(BUILD / "gettext" / f"{GRADER_DOMAIN}.pot")  # the verdicts' words, cases, mistakes
+    write_code_templates(BUILD / "gettext")  # the prose of the exercises' code cells, from exercises/
+    update(BUILD / "gettext")
     return 0
+
+
+def quick_catalogues():
+    """Only the catalogues that need no Sphinx build: the exercises' code cells (exercises/<a>/<a>.code.po, from
+    exercises/) and the grader's messages (autograder.po)."""
+    templates = BUILD / "gettext-quick"
+    shutil.rmtree(templates, ignore_errors=True)
+    write_grader_template(templates / f"{GRADER_DOMAIN}.pot")
+    write_code_templates(templates)
+    update(templates)
+    return 0
+
+
+def update(templates):
+    """Merge every template (.pot) under `templates` into each language's catalogue of the same name."""
+    for language in LANGUAGES:
+        subprocess.run([sys.executable, "-m", "sphinx_intl", "update", "--pot-dir", str(templates),
+                        "--locale-dir", str(LOCALE), "--language", language, "--line-width", "-1"], check=True)
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("what", choices=[*LANGUAGES, "catalogues", "notebooks"])
+    parser.add_argument("what", choices=[*LANGUAGES, "catalogues", "quick", "notebooks"])
     args = parser.parse_args()
     if args.what == "notebooks":
         for path in write_localized_chapters():
             print("wrote", Path(path).relative_to(ROOT))
         return 0
+    if args.what == "quick":
+        return quick_catalogues()
     return catalogues() if args.what == "catalogues" else edition(args.what)
 
 
