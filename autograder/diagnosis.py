@@ -10,7 +10,9 @@ the same judging.
 
 `leave_one_out(assignment)` measures the kinds of fault on the catalogue of known mistakes: each mistake is
 judged as a student's function with its own entry removed from the catalogue (the rest of the catalogue and every
-fault model remain), and its diagnosis compared with its label (Mistake.fault, the catalogue's FAULTS).
+fault model remain), and its diagnosis compared with its label (Mistake.fault, the catalogue's FAULTS). A mistake
+labelled `upstream` is a caller that is right over a wrong callee (`where`): it is judged as such, with that
+callee failing as the callee's own model that reproduces the mistake (none: the callee is correct).
 """
 from __future__ import annotations
 
@@ -25,7 +27,7 @@ from typing import Any, Callable
 from . import hidden
 from .i18n.hints import wording
 from .isolation import sandbox
-from .judge.faults import diagnose, failing_cases
+from .judge.faults import UPSTREAM, Callee, agrees_in_values, diagnose, failing_cases, inner_model
 from .judge.verdicts import Diagnosis, Expected, decoded_emission, judge_emissions
 
 _shim: ModuleType | None = None
@@ -117,12 +119,25 @@ def leave_one_out(assignment: str, table: dict[str, Expected] | None = None) -> 
                 warnings.simplefilter("ignore")
                 emitted = json.loads(json.dumps(kernel_shim().emission(assignment, function, mistake.fn, cases)))
             got, calls = decoded_emission(expected, emitted)
-            finding = diagnose(function, table, got, calls, {}, leave_out=mistake.name)
+            others = _wrong_callee(table, function, mistake, got) if mistake.fault == UPSTREAM else {}
+            finding = diagnose(function, table, got, None if others else calls, others, leave_out=mistake.name)
             named = finding.fault if finding is not None else None
             found.append(LeftOut(function, mistake.name, mistake.fault, any(failing_cases(expected, got)), named,
                                  finding.where if finding is not None else None,
                                  finding.known[0].name if finding is not None and finding.known else None))
     return found
+
+
+def _wrong_callee(table: dict[str, Expected], function: str, mistake: Any, got: list[Any]) -> dict[str, Callee]:
+    """{callee: the callee failing as its model that, under the correct caller, gives the mistake's outputs}."""
+    expected = table[function]
+    for model, observations in zip(expected.callee_models, expected.callee_observations):
+        if model.where != mistake.where or not agrees_in_values(expected.cases, got, observations):
+            continue
+        inner = inner_model(table, model.name, model.where)
+        if inner is not None and any(failing_cases(table[model.where], inner[1])):
+            return {model.where: Callee(table[model.where], inner[1], True)}
+    return {}
 
 
 def figures(results: list[LeftOut]) -> dict[str, Any]:

@@ -6,6 +6,7 @@ shim's own code and judges it with the grader's (judge.verdicts.judge_emissions)
 goes through the sandbox, nbgrader and the feedback page.
 """
 import csv
+import functools
 import json
 import re
 
@@ -220,27 +221,40 @@ def test_upstream_credit_counts_the_blamed_functions_cases_as_passed():
 
 
 # ---------------------------------------------------------------------------------------- the catalogue
-# Leave-one-out floors per assignment: the share of the rejected mistakes named with their own class (at least),
-# and the share of the named ones named with another class (at most), with each mistake's own catalogue entry
-# left out. They read Mistake.fault, the catalogue's FAULTS labels; a catalogue without them is skipped.
+# Leave-one-out floors per assignment, as measured against the catalogue's FAULTS labels (benchmarks/fault_classes.py):
+# the share of the rejected mistakes named with their own class (at least), and the share of the named ones named
+# with another class (at most), each mistake's own catalogue entry left out. Overall, the issue's goal: the right
+# class for at least 60 % of the rejected mistakes, a wrong class for under 5 % of those named.
 FLOORS = {
-    "a01_rnn_forward": (0.75, 0.05),
-    "a02_bptt": (0.35, 0.05),
-    "a03_lstm": (0.70, 0.05),
-    "a04_gru": (0.65, 0.05),
-    "a05_deep_variants": (0.40, 0.05),
-    "a06_char_lm": (0.35, 0.05),
+    "a01_rnn_forward": (0.85, 0.0),    # measured 30 of 35 right, none wrong
+    "a02_bptt": (0.40, 0.0),           # 20 of 50
+    "a03_lstm": (0.70, 0.0),           # 73 of 103
+    "a04_gru": (0.72, 0.04),           # 52 of 72; 2 of 54 named wrong ('returns 1 - z' is sigmoid(-a), a sign,
+                                       # labelled a swap; 'tanh for the gates' labelled upstream of two gates)
+    "a05_deep_variants": (0.42, 0.0),  # 26 of 61
+    "a06_char_lm": (0.46, 0.0),        # 25 of 54
 }
+GOAL = (0.60, 0.05)
+
+
+@functools.lru_cache(maxsize=None)
+def left_out(assignment):
+    catalogue = [m for ms in hidden.mistakes(assignment).values() for m in ms]
+    if not all(m.fault for m in catalogue):
+        pytest.skip(f"{assignment}: the catalogue's mistakes carry no fault labels (FAULTS)")
+    return tuple(leave_one_out(assignment))
 
 
 @pytest.mark.parametrize("assignment", list_assignments())
 def test_leave_one_out_figures_hold_their_floors(assignment):
-    catalogue = [m for ms in hidden.mistakes(assignment).values() for m in ms]
-    if not all(m.fault for m in catalogue):
-        pytest.skip(f"{assignment}: the catalogue's mistakes carry no fault labels (FAULTS) yet")
-    found = figures(leave_one_out(assignment))
+    found = figures(list(left_out(assignment)))
     right, wrong = FLOORS[assignment]
     assert found["right_share"] >= right and found["wrong_share_of_named"] <= wrong, found
+
+
+def test_leave_one_out_meets_the_issues_goal_over_the_whole_catalogue():
+    found = figures([result for assignment in list_assignments() for result in left_out(assignment)])
+    assert found["right_share"] >= GOAL[0] and found["wrong_share_of_named"] < GOAL[1], found
 
 
 # ------------------------------------------------------------------------------ through the grader and check

@@ -436,13 +436,14 @@ def _model_specs(function: str, reference: Callable, cases: list[Case], output_n
         add(f"{label} ignored (all ones)", "mask", label, inputs=_transform(path, _ones))
         add(f"{label} inverted (1 - mask)", "mask", label, inputs=_transform(path, _complement))
     for name in sorted({p[0] for p in leaves if _is_mask(p) and len(p) == 2}):
-        add(f"every entry of {name} ignored (all ones)", "mask", name, inputs=_every_entry(name, _ones))
+        add(f"every entry of {name} ignored (all ones)", "missing-term", name, inputs=_every_entry(name, _ones))
     for path in floats:
         label = path_label(path)
         add(f"{label} left out (zero)", "missing-term", label, inputs=_transform(path, _zeroed))
         add(f"{label} negated", "sign", label, inputs=_transform(path, _negated))
         if all(_in_unit_interval(_get(called, path)) for called in arguments if _get(called, path) is not None):
             add(f"{label} left out (ones)", "missing-term", label, inputs=_transform(path, _ones))
+            add(f"1 - {label} for {label}", "swap", f"{label} and 1 - {label}", inputs=_transform(path, _complement))
         add(f"{label} doubled", "scale", label, inputs=_transform(path, _doubled))
         add(f"{label} halved", "scale", label, inputs=_transform(path, _halved))
         if any(len(s) == 2 for s in shapes[path]):
@@ -451,8 +452,7 @@ def _model_specs(function: str, reference: Callable, cases: list[Case], output_n
         if shapes[first] & shapes[second] and (len(first) == len(second) == 1
                                                or (len(first) == len(second) == 2 and first[0] == second[0])):
             a, b = path_label(first), path_label(second)
-            fault = "mask" if "mask" in str(first[0]).lower() and first[0] == second[0] else "swap"
-            add(f"{a} and {b} exchanged", fault, f"{a} and {b}", inputs=_swap(first, second))
+            add(f"{a} and {b} exchanged", "swap", f"{a} and {b}", inputs=_swap(first, second))
     for called in arguments[:1]:
         for name, value in called.items():
             for g1, g2, keys in _gate_pairs(value):
@@ -507,7 +507,7 @@ def _model_specs(function: str, reference: Callable, cases: list[Case], output_n
         for substitute in SUBSTITUTES.get(name, ()):
             replacement = activations[substitute] if substitute else _identity
             what = f"{substitute} instead of {name}" if substitute else f"{name} left out"
-            add(f"{what} ({site})", "activation", where,
+            add(f"{what} ({site})", "activation" if substitute else "missing-term", where,
                 patches=(_bound(_at_call_site, bindings[name], activations[name], site, replacement),))
         # sigmoid(-a) = 1 - sigmoid(a): in a callee it is a gate used on the wrong side (z for 1 - z), not a sign
         if name == "tanh" or (name == "sigmoid" and site == function):
@@ -526,7 +526,7 @@ def _model_specs(function: str, reference: Callable, cases: list[Case], output_n
     if isinstance(next((r for r in results if r is not None), None), np.ndarray) and own is None:
         for name in ("tanh", "sigmoid"):
             if name in activations:
-                add(f"{name} applied to the result", "activation", None,
+                add(f"{name} applied to the result", "extra-term", name,
                     outputs=_whole(activations[name]))
     numpy_fn = getattr(reference, "numpy_fn", reference)
     skip = {id(getattr(r, "numpy_fn", r)) for r in graded} | {id(fn) for fn in activations.values()}
@@ -1017,7 +1017,7 @@ def _overflow(cases, got, expected, failing) -> bool:
             x, y = _numeric(a.value), _numeric(b.value)
             if x is None or y is None or x.shape != y.shape:
                 return False
-            if not np.all(np.isfinite(x)) and np.all(np.isfinite(y)):
+            if np.any(np.isinf(x)) and np.all(np.isfinite(y)):
                 bad = True
         if not bad:
             return False
@@ -1228,8 +1228,8 @@ def _diagnose(function, table, got, calls, others, leave_out) -> Finding | None:
                                                                                       ""))
     outcomes, shape = outcome_faults(cases, got, expected.observations, expected.output_name, expected.parameters)
     evidence = by_value + [(o.fault, o.where, o.detail) for o in outcomes]
-    if not evidence:
-        evidence = by_errors
+    if not evidence and not any(isinstance(g, Raised) and g.kind == "AssertionError" for g in got):
+        evidence = by_errors  # the same errors, raised by numpy in both: a probe's own coarse check tells less
     if not evidence and shape is not None:
         evidence.append((shape.fault, shape.where, shape.detail))
     classes = {fault for fault, _, _ in evidence}
@@ -1299,10 +1299,10 @@ def _upstream(function, table, got, trace, others, failing) -> Finding | None:
         if trace is not None and not all(callee in called for called, failed in zip(trace.calls, failing)
                                          if failed):
             continue
-        if not agrees(expected.cases, got, observations):
+        if not agrees_in_values(expected.cases, got, observations):
             continue
         found = inner_model(table, model.name, callee)
-        if found is not None and agrees(other.expected.cases, other.got, found[1]):
+        if found is not None and agrees_in_values(other.expected.cases, other.got, found[1]):
             blamed.add(callee)
     detail = ""
     if not blamed and trace is not None:  # no model: blamed only where each failure is raised inside the callee

@@ -1,27 +1,33 @@
 """Fault models inside the reference: the reference with one point of its code changed, each change of one kind.
 
-The reference (and each private helper of its module that it calls, a loop or a derivative kept apart from the
+The reference (and each private helper of its module that it calls: a loop, a derivative kept apart from the
 graded function) is parsed, and every point where a student's typical slip can occur yields one model, the
 reference with that point changed and nothing else:
 
-    a + b, a - b     one side dropped          missing-term (a derivative's: activation; the state a loop
-                                               carries: time)
+    a + b, a - b     one side dropped          missing-term (the state a loop carries: time)
     a - b <-> a + b  the sign of a term        sign
     -a               the minus dropped         sign
-    a * b            one factor dropped        missing-term (a number: scale; a derivative: activation)
+    a * b            one factor dropped        missing-term (a number: scale; inside a derivative,
+                                               1 - n for 1 - n ** 2: activation)
     a / b            the division dropped,     scale
                      or a multiplication
-    W.T              the transpose dropped     transpose
+    a @ b, W.T       a transpose dropped,      transpose
+                     or one too many
+    tanh(a)          sigmoid for it, or        activation; missing-term
+                     left out
     axis=k           another axis              axis
     x.sum(...)       a mean for the sum        scale
-    [a, b]           the two exchanged         swap       (the items of a concatenation, the blocks of a state)
+    [a, b], a, b =   two items exchanged       swap       (a concatenation, an unpacking, a returned tuple)
     x[..., -1]       the first for the last    time       (and the last for the first)
     x[:, ::-1]       the reversal dropped      time
-    for t in range   the loop walked the       time
-                     other way
+    for t in range   walked the other way,     time
+                     a step more or less
+    if test:         always or never taken,    boundary   (activation where it picks a nonlinearity by name; a
+                     > for >=                             mask's test never taken: missing-term)
 
-A model's `where` names only the function's parameters and the dict keys (params['W_f'] -> W_f) in the changed
-code: what the student's docstring names, never the reference's code.
+The classes follow the catalogue's labels (FAULTS): a nonlinearity or derivative left out is a missing term, one
+replaced by another is an activation fault. A model's `where` names only the function's parameters and the dict
+keys (params['W_f'] -> W_f) in the changed code: what the student's docstring names, never the reference's code.
 """
 from __future__ import annotations
 
@@ -157,7 +163,7 @@ def _changes(definition: ast.FunctionDef) -> Iterator[tuple[ast.FunctionDef, str
     carried = _loop_carried(definition)
     points = list(_points(definition))
     for index, (node, _) in enumerate(points):
-        for replacement, fault, names in _alternatives(node, carried, _in_derivative(node, definition)):
+        for replacement, fault, names in _alternatives(node, carried, _inside_derivative(node, definition)):
             changed = copy.deepcopy(definition)
             target = list(_points(changed))[index][0]
             if _replace(changed, target, replacement):
@@ -212,32 +218,23 @@ def _loop_carried(definition: ast.FunctionDef) -> set[str]:
 
 
 def _is_derivative(node: ast.AST) -> bool:
-    """1 - y ** 2, 1 - y * y, y * (1 - y), (a > 0): the derivative of tanh, of the sigmoid, of relu; or a call of
-    a function named for one."""
-    if isinstance(node, ast.Call):
-        name = node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", "")
-        return "deriv" in name
-    if isinstance(node, ast.Compare):
-        return True
+    """1 - y ** 2, 1 - y * y, y * (1 - y): the derivative of tanh or of the sigmoid, from its output."""
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Sub) and _is_one(node.left):
         right = node.right
-        return (isinstance(right, ast.BinOp) and (
+        return isinstance(right, ast.BinOp) and (
             (isinstance(right.op, ast.Pow) and isinstance(right.right, ast.Constant) and right.right.value == 2)
-            or (isinstance(right.op, ast.Mult) and ast.dump(right.left) == ast.dump(right.right))))
+            or (isinstance(right.op, ast.Mult) and ast.dump(right.left) == ast.dump(right.right)))
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult):
-        for a, b in ((node.left, node.right), (node.right, node.left)):
-            if isinstance(b, ast.BinOp) and isinstance(b.op, ast.Sub) and _is_one(b.left) \
-                    and ast.dump(b.right) == ast.dump(a):
-                return True
+        return any(isinstance(b, ast.BinOp) and isinstance(b.op, ast.Sub) and _is_one(b.left)
+                   and ast.dump(b.right) == ast.dump(a) for a, b in ((node.left, node.right), (node.right, node.left)))
     return False
 
 
-def _in_derivative(node: ast.AST, definition: ast.FunctionDef) -> bool:
-    """Whether the node is a derivative, lies inside one, or multiplies one in (dh * (1 - h ** 2))."""
-    for candidate in ast.walk(definition):
-        if _is_derivative(candidate) and any(sub is node for sub in ast.walk(candidate)):
-            return True
-    return False
+def _inside_derivative(node: ast.AST, definition: ast.FunctionDef) -> bool:
+    """Whether the node lies strictly inside a derivative (n * n in 1 - n * n): a change there is a wrong derivative;
+    the derivative dropped whole, a missing term."""
+    return any(_is_derivative(candidate) and candidate is not node and any(sub is node for sub in ast.walk(candidate))
+               for candidate in ast.walk(definition))
 
 
 def _is_one(node: ast.AST) -> bool:
@@ -249,12 +246,12 @@ def _is_number(node: ast.AST) -> bool:
 
 
 def _alternatives(node: ast.AST, carried: set[str], derivative: bool) -> list[tuple[ast.AST, str, list[str]]]:
-    """The changes of one node: (replacement, class, names touched)."""
+    """The changes of one node: (replacement, class, names touched); `derivative`: the node lies inside one."""
     out: list[tuple[ast.AST, str, list[str]]] = []
 
     def dropped(kept: ast.AST, gone: ast.AST):
         names = _names(gone)
-        if derivative or _is_derivative(gone):
+        if derivative:  # 1 - n for 1 - n ** 2: the derivative is wrong, not left out
             return kept, "activation", names
         if isinstance(gone, ast.Name) and gone.id in carried:
             return kept, "time", names
@@ -263,12 +260,11 @@ def _alternatives(node: ast.AST, carried: set[str], derivative: bool) -> list[tu
         left, right = node.left, node.right
         if isinstance(node.op, ast.Add):
             out += [dropped(left, right), dropped(right, left),
-                    (ast.BinOp(left, ast.Sub(), right), "activation" if derivative else "sign", _names(right))]
+                    (ast.BinOp(left, ast.Sub(), right), "sign", _names(right))]
         elif isinstance(node.op, ast.Sub) and not _is_number(left):
-            out += [dropped(left, right),
-                    (ast.BinOp(left, ast.Add(), right), "activation" if derivative else "sign", _names(right))]
+            out += [dropped(left, right), (ast.BinOp(left, ast.Add(), right), "sign", _names(right))]
         elif isinstance(node.op, ast.Sub):
-            out += [(ast.BinOp(left, ast.Add(), right), "activation" if derivative else "sign", _names(right))]
+            out += [(ast.BinOp(left, ast.Add(), right), "sign", _names(right))]
         elif isinstance(node.op, ast.Mult):
             for kept, gone in ((left, right), (right, left)):
                 if _is_number(gone):
@@ -319,16 +315,18 @@ def _branch_alternatives(node: ast.If) -> list[tuple[ast.AST, str, list[str]]]:
     picks a nonlinearity by name (== "tanh"), the nonlinearity is what goes wrong."""
     strings = {n.value for n in ast.walk(node.test) if isinstance(n, ast.Constant) and isinstance(n.value, str)}
     names = _names(node.test)
-    fault = "activation" if strings & ACTIVATION_NAMES else "mask" if any("mask" in n for n in names) else "boundary"
+    fault = "activation" if strings & ACTIVATION_NAMES else "boundary"
+    masked = any("mask" in n for n in names)
     test = node.test
     special = isinstance(test, ast.Compare) and all(isinstance(op, (ast.Eq, ast.Is)) for op in test.ops)
     out = []
     # A test for one special value (== 0, is None) never taken: that edge goes unhandled. Always taken, it is no
-    # edge any more but the general case done wrong, which is not this class.
+    # edge any more but the general case done wrong, which is not this class. A test that reads a mask, never
+    # taken, leaves the masking out.
     for forced in ((False,) if special and fault == "boundary" else (True, False)):
         changed = copy.copy(node)
         changed.test = ast.Constant(forced)
-        out.append((changed, fault, names))
+        out.append((changed, "missing-term" if masked and not forced else fault, names))
     if isinstance(test, ast.Compare) and len(test.ops) == 1 and type(test.ops[0]) in STRICTNESS:
         changed = copy.copy(node)
         changed.test = ast.Compare(test.left, [STRICTNESS[type(test.ops[0])]()], test.comparators)
@@ -366,7 +364,7 @@ def _call_alternatives(node: ast.Call) -> list[tuple[ast.AST, str, list[str]]]:
         else:
             other.attr = NONLINEARITIES[called]
         out += [(ast.Call(other, node.args, []), "activation", _names(node.args[0])),
-                (node.args[0], "activation", _names(node.args[0]))]
+                (node.args[0], "missing-term", _names(node.args[0]))]  # left out
     for k, keyword in enumerate(node.keywords):
         if keyword.arg == "axis" and isinstance(keyword.value, (ast.Constant, ast.UnaryOp)):
             current = ast.literal_eval(keyword.value)
