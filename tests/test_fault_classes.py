@@ -84,7 +84,7 @@ def diagnosis(scope, function, language="en"):
 def test_a_correct_tanh_over_a_naive_sigmoid_is_upstream_of_it():
     scope = student(NAIVE_SIGMOID)
     found = diagnosis(scope, "sigmoid")
-    assert found.failed and found.known == "naive formula (overflows)"
+    assert found.failed and (found.known, found.fault) == ("naive formula (overflows)", "overflow")
     tanh = diagnosis(scope, "tanh")
     assert tanh.failed and (tanh.known, tanh.fault, tanh.where) == (None, UPSTREAM, "sigmoid"), tanh
     assert tanh.message.startswith("tanh calls your sigmoid, which fails its own checks") and \
@@ -113,7 +113,8 @@ def test_a_function_that_does_not_call_the_failing_one_is_not_blamed_on_it():
 def test_h_prev_times_W_hh_is_W_hh_transposed():
     scope = student(H_PREV_TIMES_W_HH)
     found = diagnosis(scope, "rnn_step")
-    assert found.known == "missing transpose of W_hh"  # the catalogue's own message comes first
+    assert found.known == "missing transpose of W_hh"  # the catalogue's own message comes first, with its label
+    assert (found.fault, found.where) == ("transpose", "W_hh")
     table = hidden.expected(A01)
     got, calls = decoded_emission(table["rnn_step"], emission_of(A01, "rnn_step", scope["rnn_step"]))
     without = diagnose("rnn_step", table, got, calls, leave_out="missing transpose of W_hh")

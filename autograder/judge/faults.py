@@ -698,15 +698,6 @@ def _item(k, change):
     return apply
 
 
-def _entry(key, change):
-    def apply(value):
-        if not isinstance(value, dict) or key not in value or not _is_array(value[key]):
-            return None
-        changed = change(value[key])
-        return None if changed is None else {**value, key: changed}
-    return apply
-
-
 def _items_swapped(a, b):
     def apply(result, arguments):
         if not isinstance(result, tuple) or len(result) <= b:
@@ -870,20 +861,6 @@ def _relations(got: np.ndarray, want: np.ndarray, case: Case, inputs: list[np.nd
                 np.shape(x) == got[:, 0].shape and _close(got[:, 0], x, case) for x in inputs):
             found.add("time")
     return found
-
-
-def _structure(value: Any) -> Any:
-    """What must match for two outputs to be comparable leaf by leaf: containers, keys, kinds, shapes."""
-    if isinstance(value, (tuple, list)):
-        return (type(value).__name__, tuple(_structure(v) for v in value))
-    if isinstance(value, dict):
-        return ("dict", tuple(sorted((str(k), _structure(v)) for k, v in value.items())))
-    if _is_array(value):
-        kind = "tensor" if type(value).__module__.startswith("torch") else "array"
-        return (kind, tuple(value.shape)) if value.ndim else ("number",)
-    if isinstance(value, (int, float, np.generic)) and not isinstance(value, bool):
-        return ("number",)
-    return (type(value).__name__,)
 
 
 PROBE_SHAPE_CHECK = re.compile(r"has shape \(([\d, ]*)\), expected \(([\d, ]*)\)")
@@ -1171,13 +1148,6 @@ def root_model(table: dict[str, Any], model: Mistake) -> tuple[Mistake, str] | N
             return None
         model, function = found[0], model.where
     return None
-
-
-def root_class(table: dict[str, Any], model: Mistake) -> tuple[str | None, str | None]:
-    """The class and place of a model, following callee models down to the model they are built from (None for
-    a known mistake without a label)."""
-    root = root_model(table, model)
-    return (root[0].fault, root[0].where) if root is not None else (None, None)
 
 
 def failing_cases(expected: Any, got: list[Any]) -> list[bool]:

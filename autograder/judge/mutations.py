@@ -200,7 +200,8 @@ def _names(node: ast.AST) -> list[str]:
             found.append(sub.id)
         elif isinstance(sub, ast.Attribute) and isinstance(sub.value, ast.Name) and sub.value.id == "self":
             found.append(sub.attr)  # a module's own parameter, self.weight_ih
-        elif isinstance(sub, ast.Subscript) and isinstance(sub.slice, ast.Constant) and isinstance(sub.slice.value, str):
+        elif isinstance(sub, ast.Subscript) and isinstance(sub.slice, ast.Constant) \
+                and isinstance(sub.slice.value, str):
             found.append(sub.slice.value)
     return found
 

@@ -193,7 +193,8 @@ class Wording:
                                   "normaliser: a mean for a sum, a missing 2 or 1 / (1 - p), say.")
     fault_axis: str = ("Your outputs are what the correct function gives with an operation on {where} along the "
                        "wrong axis. The course is batch-first: a sequence batch x has shape (N, T, D), time is axis 1.")
-    fault_axis_somewhere: str = "Your outputs are what the correct function gives with an operation along the wrong axis."
+    fault_axis_somewhere: str = ("Your outputs are what the correct function gives with an operation along the "
+                                 "wrong axis.")
     fault_time: str = ("Your outputs are what the correct function gives with time in the wrong order or off by "
                        "one step ({where}).")
     fault_time_somewhere: str = ("Your outputs are what the correct function gives with time in the wrong order, "
