@@ -10,8 +10,10 @@ Per assignment:
     hidden case (before the grading workers fork), with the kinds of fault and without them;
   * per student: judging every graded function of a student whose every function is a catalogued mistake that
     the catalogue does not hold (its entry left out, so every model is compared): the worst case of the judging;
-  * with --check: `check_notebook` on a solved notebook, without the sandbox, with the diagnosis probe (every
-    run now) and without it (as before, when the visible tests passed).
+  * with --check: `check_notebook` without the sandbox, in this process but with a fresh judge's table each run
+    (as a new `check` process has): on a solved notebook with the diagnosis probe (every run now) and without it
+    (as before, when the visible tests passed); and on a notebook with one wrong function, whose diagnosis
+    computes the fault models of that function and of those it calls.
 A benchmark, not a test: nothing here asserts a time. The machine is shared: figures are noisy.
 """
 import argparse
@@ -28,7 +30,7 @@ from autograder import selfcheck
 from autograder.diagnosis import emission_of, figures, leave_one_out
 from autograder.judge.faults import diagnose
 from autograder.judge.verdicts import decoded_emission, expected_outputs
-from autograder.testing import solved_exercise
+from autograder.testing import set_answer, solved_exercise
 
 
 def once_per_run(assignment):
@@ -56,18 +58,32 @@ def worst_student(assignment):
     return seconds
 
 
+WRONG = {  # one wrong answer cell per assignment: (cell, source)
+    "a01_rnn_forward": ("rnn_step", "import numpy as np\ndef rnn_step(x_t, h_prev, W_xh, W_hh, b_h, nonlinearity='tanh'):\n"
+                                    "    a = W_xh @ x_t + W_hh @ h_prev + b_h\n"
+                                    "    return np.tanh(a) if nonlinearity == 'tanh' else np.maximum(a, 0)\n"),
+    "a03_lstm": ("cell_update", "def cell_update(c_prev, f, i, c_tilde):\n    return c_prev * f * c_tilde * i\n"),
+}
+
+
 def check_seconds(assignment, runs):
-    """Median seconds of check_notebook on a solved notebook (no sandbox), with the probe and without it."""
+    """Median seconds of check_notebook (no sandbox): solved with the probe and without it; one wrong function."""
     results = {}
     original = selfcheck.add_selfcheck_probe
+    wrong = solved_exercise(assignment)
+    set_answer(wrong, *WRONG[assignment])
     with tempfile.TemporaryDirectory() as scratch:
-        path = os.path.join(scratch, assignment + ".ipynb")
-        nbformat.write(solved_exercise(assignment), path)
-        for label, probe in (("with the probe", original), ("without", lambda notebook, path: (None, None))):
+        for label, notebook, probe in (("solved, with the probe", solved_exercise(assignment), original),
+                                       ("solved, without it", solved_exercise(assignment),
+                                        lambda notebook, path: (None, None)),
+                                       (f"{WRONG[assignment][0]} wrong", wrong, original)):
+            path = os.path.join(scratch, assignment + ".ipynb")
+            nbformat.write(notebook, path)
             selfcheck.add_selfcheck_probe = probe
             try:
                 times = []
                 for _ in range(runs):
+                    hidden_tests.forget_expected()  # a new `check` process computes its table again
                     start = time.perf_counter()
                     selfcheck.check_notebook(path, use_sandbox=False)
                     times.append(time.perf_counter() - start)
