@@ -8,7 +8,7 @@ BIN    := $(abspath $(VENV))/bin
 export PATH := $(BIN):$(PATH)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: setup book catalogues test test-site exercises system-packages clean
+.PHONY: setup book catalogues test test-site exercises system-packages node-packages clean
 
 # Debian packages the tests use: bubblewrap for the grading sandbox, chromium (+ driver, + a font with
 # Korean glyphs) for the browser test of the site. Installed only where we are root and they are missing;
@@ -29,6 +29,18 @@ system-packages:
 	  echo "installing $$missing"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	else echo "note: not installing $$missing (needs root and apt-get); tests that need them will be skipped"; fi
+
+# axe-core, which the browser test runs on the grader's pages: tests/site/package.json, its exact version and
+# checksum in package-lock.json, installed from npm into tests/site/node_modules (git ignores it) by `npm ci`.
+# Where npm is missing, the tests that need it are skipped with a message saying so.
+AXE := tests/site/node_modules/axe-core/axe.min.js
+$(AXE): tests/site/package.json tests/site/package-lock.json
+	cd tests/site && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+node-packages:
+	@if command -v npm >/dev/null; then $(MAKE) -s --no-print-directory $(AXE); \
+	else echo "note: not installing axe-core (needs npm); the accessibility checks will be skipped"; fi
 
 ## make setup: a student's set-up: .venv with requirements.txt, nothing else (no system packages, no tests).
 setup: $(VENV)/.installed
@@ -56,8 +68,9 @@ test: $(VENV)/.installed system-packages
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest tests --ignore=tests/site
 
-## make test-site: build the site, then test it in a headless browser with no network.
-test-site: book system-packages
+## make test-site: build the site, then test it in a headless browser with no network (and the grader's pages
+## with axe-core's WCAG 2 A/AA rules).
+test-site: book system-packages node-packages
 	$(BIN)/python -m pytest tests/site
 
 ## make exercises: regenerate exercises/ (the student release) from solutions/ with nbgrader.

@@ -20,6 +20,7 @@ from .grading.records import GradeRow, GradingOptions
 from .grading.run import grade_class
 from .i18n.code_prose import ANSWER, translate_source
 from .i18n.translation import code_messages, localized_name
+from .isolation import sandbox
 from .judge.checking import Case, observe_safely
 from .judge.wire import decode_observation
 
@@ -141,3 +142,35 @@ def write_submission(subs: Any, student: str, assignment: str, notebook: nbforma
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         nbformat.write(notebook, str(subs / student / (assignment + ".ipynb")))
+
+
+# ------------------------------------------------------------------------------- feedback pages to look at
+# sigmoid(-x), computed stably: a01's known mistake "sign flip", whose diagnosis names a section of the book
+SIGN_FLIPPED_SIGMOID = "def sigmoid(x):\n    return np.exp(-np.logaddexp(0, x))"
+# A student's own markdown cell, as hostile as markdown gets, with math in it
+STUDENT_MARKDOWN = ("My notes: $\\sigma(0) = 1/2$. <script>alert('markdown')</script>"
+                    "<img src=\"javascript:alert('src')\" onerror=\"alert('onerror')\">"
+                    " [a link](javascript:alert('href'))")
+
+
+def feedback_class(subs: Any, out: str, workers: int = 2) -> dict[str, GradeRow]:
+    """Grade a small a01 class whose feedback pages show what a page can; {student: row}. In the sandbox where
+    it is installed, else without (the submissions are the course's own). subs: a pathlib folder.
+
+        sign_flip_en, sign_flip_ko   the known mistake "sign flip" in sigmoid (a diagnosis that names a section
+                                     of the book; partial credit) in the English and the Korean notebook
+        own_cells                    a correct notebook with cells of the student's own: a markdown cell
+                                     (STUDENT_MARKDOWN) and a code cell whose last value is shown, 0.5
+        untouched                    the release as it was handed out
+    """
+    own = solved_exercise("a01_rnn_forward")
+    at = next(k for k, cell in enumerate(own.cells) if grade_id(cell) == "sigmoid") + 1
+    own.cells[at:at] = [nbformat.v4.new_markdown_cell(STUDENT_MARKDOWN), nbformat.v4.new_code_cell("sigmoid(0.0)")]
+    notebooks = {"sign_flip_en": set_answer(solved_exercise("a01_rnn_forward"), "sigmoid", SIGN_FLIPPED_SIGMOID),
+                 "sign_flip_ko": set_answer(solved_exercise("a01_rnn_forward", "ko"), "sigmoid", SIGN_FLIPPED_SIGMOID),
+                 "own_cells": own, "untouched": exercise_notebook("a01_rnn_forward")}
+    for student, notebook in notebooks.items():
+        write_submission(subs, student, "a01_rnn_forward", notebook)
+    rows = grade_class("a01_rnn_forward", str(subs), out, workers=workers,
+                       options=GradingOptions(use_sandbox=not sandbox.missing_tools()))
+    return {row.student_id: row for row in rows}

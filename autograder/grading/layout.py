@@ -3,6 +3,7 @@
     OUT/grades.csv                             one row per student, whatever happened to their notebook
     OUT/results/<student>.json                 that row and its fingerprint, plus which test cells passed and why not
     OUT/feedback/<student>/<assignment>.html   nbgrader's feedback page, without hidden-test source
+    OUT/static/mathjax/                        MathJax, which every feedback page loads: one copy for the run
     OUT/report.json, report.html, cases.csv    the class report (report.py)
     OUT/template/                              the assignment as nbgrader recorded it, copied for every student
     OUT/work/<key>/                            that student's nbgrader course folder and gradebook
@@ -61,6 +62,12 @@ class Layout:
 
     def feedback(self, student_id: str, assignment: str) -> str:
         return os.path.join(self.out, "feedback", student_id, assignment + ".html")
+
+    @property
+    def mathjax(self) -> str:
+        """MathJax's folder, which the feedback pages load by a relative address (outside feedback/, where every
+        name is a student's)."""
+        return os.path.join(self.out, "static", "mathjax")
 
     @property
     def work(self) -> str:

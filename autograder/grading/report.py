@@ -20,10 +20,8 @@ import os
 import statistics
 from collections import Counter, defaultdict
 
-from ..course import REPO_ROOT
+from ..i18n.sections import book_url, section_title
 from .layout import Layout, write_atomically
-
-SITE_DIR = os.path.join(REPO_ROOT, "_build", "html")
 
 
 # ------------------------------------------------------------------------------------------- per student
@@ -77,7 +75,8 @@ def class_numbers(out: str | Layout, assignment: str, rows: list) -> dict:
     for (function, name), count in mistake_counts.most_common():
         known = messages[(function, name)]
         mistakes.append({"function": function, "mistake": name, "students": count,
-                         "message": known.get("message", ""), "link": known.get("link", "")})
+                         "message": known.get("message", ""), "section": known.get("section", ""),
+                         "link": known.get("link", "")})
     return {
         "assignment": assignment,
         "students": len(rows),
@@ -179,16 +178,17 @@ def pass_rate_svg(functions: list[dict]) -> str:
 
 
 def render_html(numbers: dict, out: str, scores: list[float] | None = None) -> str:
-    """report.html, for the output folder `out` (links to the book are relative to it)."""
+    """report.html, for the output folder `out` (its links to the book lead to the published site)."""
     esc = html.escape
     scores = scores if scores is not None else _scores_from_json(Layout(out))
     histogram, rates = plots(numbers, scores)
 
-    def link(target):
-        if not target:
+    def link(mistake):
+        """The book section that explains `mistake`, linked on the published site, its title the link's text."""
+        if not mistake.get("section") or not mistake.get("link"):
             return ""
-        href = os.path.relpath(os.path.join(SITE_DIR, target), out)
-        return f'<a href="{esc(href)}">{esc(target)}</a>'
+        title, number = section_title(mistake["section"])
+        return f'{esc(number)} <a href="{esc(book_url(mistake["link"]))}">{esc(title)}</a>'
 
     status_rows = "".join(f"<tr><td>{esc(s)}</td><td>{n}</td></tr>" for s, n in numbers["statuses"].items())
     function_rows = "".join(
@@ -197,7 +197,7 @@ def render_html(numbers: dict, out: str, scores: list[float] | None = None) -> s
         for f in numbers["functions"])
     mistake_rows = "".join(
         f"<tr><td>{m['students']}</td><td><code>{esc(m['function'])}</code></td><td>{esc(m['mistake'])}</td>"
-        f"<td>{esc(m['message'])}</td><td>{link(m['link'])}</td></tr>" for m in numbers["mistakes"]) or \
+        f"<td>{esc(m['message'])}</td><td>{link(m)}</td></tr>" for m in numbers["mistakes"]) or \
         '<tr><td colspan="5">No known mistake was diagnosed.</td></tr>'
     fault_rows = "".join(
         f"<tr><td>{f['students']}</td><td><code>{esc(f['function'])}</code></td><td>{esc(f['fault'])}</td>"

@@ -57,7 +57,7 @@ def grade_student(assignment: str, student_id: str, student_dir: str, work: str,
         os.remove(feedback_path)  # a page from an earlier submission must not outlive its grade
     try:
         row = _grade(assignment, student_id, student_dir, layout.course(student_id), feedback_path, template,
-                     options, zygote_socket, note, refused)
+                     options, zygote_socket, note, refused, mathjax=layout.mathjax)
     except Exception as error:  # a grader bug must cost one row, not the batch
         row = GradeRow(student_id, assignment, 0.0, template.max_score, "error",
                        one_line(f"{type(error).__name__}: {error}"))
@@ -72,7 +72,7 @@ def grade_student(assignment: str, student_id: str, student_dir: str, work: str,
 
 
 def _grade(assignment, student_id, student_dir, root, feedback_path, template, options, zygote_socket, note="",
-           refused=None):
+           refused=None, *, mathjax):
     notes = [note] if note else []
     submitted_at = ""  # set once the notebook graded is chosen; row() reads it when called
 
@@ -154,7 +154,8 @@ def _grade(assignment, student_id, student_dir, root, feedback_path, template, o
     shown = autograded
     if language != "en":  # nbgrader restored the release's English cells: the feedback shows the student's, while
         shown = translation.localize_release_cells(autograded, release, assignment, language)  # results keep English
-    feedback.write_feedback(shown, feedback_path, assignment, NBGRADER_STUDENT, api.coursedir.db_url)
+    feedback.write_feedback(shown, feedback_path, assignment, NBGRADER_STUDENT, api.coursedir.db_url, language,
+                            mathjax)
     score, tests = _scores(api, assignment, NBGRADER_STUDENT, autograded)
     return row(status, score, tests=tests)
 
@@ -215,5 +216,7 @@ def _scores(api, assignment, student_id, autograded):
 
 def prewarm(assignment: str, template: Template) -> None:
     """Do once, before forking the workers, what every worker would otherwise do for its first student."""
-    feedback.prewarm(nbformat.read(template.release, as_version=4))
+    release = nbformat.read(template.release, as_version=4)
+    feedback.prewarm(release, [translation.translate_notebook(release, assignment, language)[0]
+                               for language in translation.LANGUAGES])
     hidden.expected(assignment)  # the reference's outputs, cached in the process, inherited by the workers

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from ..judge.mistakes import Mistake
 from ..judge.verdicts import Wording, wording_sentences
-from .sections import section_title
+from .sections import edition_link, section_title
 from .translation import grader_text
 
 HINT = "This is what you get with {name}. {message} See {number} {title} ({link})."
@@ -22,8 +22,8 @@ def hint(mistake: Mistake, language: str = "en") -> str:
     if not (name and message and sentence):
         name, message, sentence, language = mistake.name, mistake.message, HINT, "en"
     title, number = section_title(mistake.section, language)
-    link = mistake.link if language == "en" else f"{language}/{mistake.link}"  # that edition's page
-    return sentence.format(name=name, message=message, number=number, title=title, link=link)
+    return sentence.format(name=name, message=message, number=number, title=title,
+                           link=edition_link(mistake.link, language))
 
 
 def wording(language: str = "en") -> Wording:

@@ -17,8 +17,12 @@ import os
 from traitlets.config import Config
 
 from ..course import REPO_ROOT
+from .colours import READABLE_CODE
 
 WORK_DIRECTORY = "grading"
+# The feedback page's template (pipeline/feedback.py says what it adds to nbgrader's), and where it lies.
+FEEDBACK_TEMPLATE = "gatebygate_feedback"
+TEMPLATES_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "templates")
 
 # Seconds one cell may run before it is interrupted. Generous: a correct cell here takes well under one.
 CELL_TIMEOUT = 60
@@ -77,8 +81,18 @@ def course_config(root: str = REPO_ROOT, work_directory: str = WORK_DIRECTORY, r
     c.GenerateFeedback.preprocessors = [
         "autograder.pipeline.hidden_tests.ClearReleasedHiddenTests",
         "nbgrader.preprocessors.GetGrades",
-        "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+        "autograder.pipeline.feedback.HideScoreOutputs",
     ]
+    # The page: the course's template (it extends nbconvert's classic one, as nbgrader's feedback template
+    # does; bootstrap's CSS still comes from nbgrader) and its filters, and code in colours that pass WCAG 2 AA.
+    # Plain `nbgrader generate_feedback` gets the same page, in English and without math. The classic
+    # template registers CSSHTMLHeaderPreprocessor itself, which writes those colours into the page (nbgrader's
+    # list names it again: the page's CSS was made twice).
+    c.HTMLExporter.template_name = FEEDBACK_TEMPLATE
+    c.HTMLExporter.extra_template_basedirs = [TEMPLATES_DIR]
+    c.HTMLExporter.filters = {name: f"autograder.pipeline.feedback.{name}"
+                              for name in ("verdict_html", "page_markdown")}
+    c.CSSHTMLHeaderPreprocessor.style = READABLE_CODE
     c.ClearHiddenTests.enforce_metadata = False
     # A feedback page shows what the student's code displayed, to the student and to the instructor who opens
     # it: HTML and SVG outputs are sanitised (no scripts, no event handlers), as nbconvert does on request.

@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parents[2]
 BUILD = ROOT / "_build"
 LOCALE = ROOT / "locale"
 sys.path.insert(0, str(ROOT))
+from autograder.i18n.sections import book_url, site_url  # noqa: E402
 from autograder.i18n.template import write_code_templates, write_grader_template  # noqa: E402
 from autograder.i18n.translation import GRADER_DOMAIN, LANGUAGES, write_localized_chapters  # noqa: E402
 
@@ -56,8 +57,10 @@ def html_choices_for(builder):
 
 
 def edition(language):
-    """The site in `language`, at _build/html/<language>/, its text from locale/<language>/LC_MESSAGES."""
-    return build("html", BUILD / "html" / language, BUILD / f".doctrees-{language}", language=language)
+    """The site in `language`, at _build/html/<language>/, its text from locale/<language>/LC_MESSAGES; its
+    pages' canonical addresses are under <language>/ of the site's (they would name the English pages)."""
+    published = {"html_baseurl": book_url("", language)} if site_url() else {}
+    return build("html", BUILD / "html" / language, BUILD / f".doctrees-{language}", language=language, **published)
 
 
 def catalogues():

@@ -2,8 +2,12 @@
 
 Headless Debian chromium, driven by selenium, loads every page from a server on 127.0.0.1; every other host
 name fails to resolve, so a page that needs the network shows up as a console error or a missing resource.
+The grader's pages (a feedback page in each language, the class report) are checked the same way, opened as
+files, and with axe-core's WCAG 2 A/AA rules (axe-core from npm: tests/site/package.json, which `make
+test-site` installs into tests/site/node_modules with `npm ci`).
 """
 import functools
+import html
 import http.server
 import json
 import os
@@ -12,10 +16,12 @@ import shutil
 import threading
 import urllib.parse
 import urllib.request
+from pathlib import Path
 
 import nbformat
 import pytest
 
+from autograder.i18n.sections import book_url, section_title
 from conftest import REPO_ROOT
 
 import catalogue_check  # book/_ext (pyproject.toml)
@@ -23,6 +29,8 @@ import catalogue_check  # book/_ext (pyproject.toml)
 SITE = os.environ.get("SITE_DIR", os.path.join(REPO_ROOT, "_build", "html"))
 SCREENSHOTS = os.path.join(REPO_ROOT, "_build", "screenshots")
 CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
+AXE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "node_modules", "axe-core", "axe.min.js")
+WCAG_A_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]  # axe-core's tags for WCAG 2.0 and 2.1, levels A and AA
 
 pytestmark = [
     pytest.mark.skipif(not os.path.isfile(os.path.join(SITE, "index.html")), reason="no site built: run `make book`"),
@@ -68,6 +76,7 @@ def browser():
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
     driver.set_page_load_timeout(60)
+    driver.set_script_timeout(60)
     yield driver
     driver.quit()
 
@@ -81,6 +90,21 @@ def load(browser, url):
     WebDriverWait(browser, 30).until(lambda d: d.execute_script(
         "return document.querySelectorAll('.math, .MathJax_Preview').length === 0 ||"
         " document.querySelectorAll('mjx-container').length > 0"))
+
+
+def axe_violations(browser):
+    """axe-core's violations of the WCAG 2 A/AA rules on the page open in `browser`, each as one line."""
+    if not os.path.isfile(AXE):
+        pytest.skip("axe-core is not installed: `make test-site` installs it (npm ci in tests/site)")
+    with open(AXE, encoding="utf-8") as handle:
+        browser.execute_script(handle.read())
+    found = browser.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "axe.run(document, {runOnly: {type: 'tag', values: arguments[0]}})"
+        ".then(r => done(r.violations.map(v => [v.id, v.impact, v.help, v.nodes.map(n => n.target.join(' '))])))"
+        ".catch(e => done([['axe failed', '', String(e), []]]));", WCAG_A_AA)
+    return [f"{rule} ({impact}): {help_text}: {len(nodes)} elements, e.g. {nodes[:3]}"
+            for rule, impact, help_text, nodes in found]
 
 
 def console_errors(browser):
@@ -212,7 +236,8 @@ def test_screenshot_of_a_chapter(browser, server):
 
 
 def test_the_class_report_opens_offline(browser, tmp_path):
-    """report.html, as a grading run writes it, in the browser: plots load, tables filled, nothing fetched."""
+    """report.html, as a grading run writes it, in the browser: plots load, tables filled, nothing fetched, the book
+    linked on the published site, and no WCAG 2 A/AA violation that axe-core finds."""
     from autograder import hidden
     from autograder.grading.records import GradeRow
     from autograder.grading.report import write_class_report
@@ -239,6 +264,84 @@ def test_the_class_report_opens_offline(browser, tmp_path):
     assert mistake.name in mistakes and "8" in mistakes  # 8 of the 12 students made it
     statuses = browser.execute_script("return document.querySelector('#statuses').innerText")
     assert "timeout" in statuses and "ok" in statuses
+    links = browser.execute_script("return [...document.querySelectorAll('#mistakes a')].map(a => [a.href, a.text])")
+    title, _ = section_title(mistake.section)
+    assert links and all(href == book_url(mistake.link) and text == title for href, text in links), links
+    assert browser.execute_script("return document.documentElement.lang") == "en"
+    violations = axe_violations(browser)
+    assert not violations, "the class report fails WCAG 2 A/AA:\n" + "\n".join(violations)
+
+
+# ------------------------------------------------------------------------------ the grader's feedback pages
+A01 = "a01_rnn_forward"
+# Once MathJax has typeset the page (or at once, where the page loads no MathJax): true.
+MATHJAX_DONE = """
+const done = arguments[arguments.length - 1];
+const wait = () => window.MathJax && MathJax.startup && MathJax.startup.promise
+  ? MathJax.startup.promise.then(() => done(true)) : setTimeout(wait, 50);
+if (!document.querySelector('script[src$="tex-chtml.js"]')) done(false); else wait();
+"""
+# Text of the instructions that is still TeX: a $ or a \command outside code and outside what MathJax wrote.
+RAW_TEX = r"""
+const found = [];
+for (const area of document.querySelectorAll('.rendered_html')) {
+  const walker = document.createTreeWalker(area, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    if (node.parentElement.closest('code, pre, mjx-container')) continue;
+    if (/\$|\\[a-zA-Z]+/.test(node.textContent)) found.push(node.textContent.trim().slice(0, 60));
+  }
+}
+return found;
+"""
+# Boxes that scroll sideways, and lines cut off by their box.
+SCROLLING = """
+return [...document.querySelectorAll('body *')].filter(e => e.scrollWidth > e.clientWidth + 1
+  && ['auto', 'scroll', 'hidden'].includes(getComputedStyle(e).overflowX))
+  .map(e => e.tagName + '.' + e.className + ': ' + e.textContent.trim().slice(0, 50));
+"""
+
+
+@pytest.fixture(scope="module")
+def feedback_pages(tmp_path_factory):
+    """The output folder of a small graded a01 class (autograder.testing.feedback_class)."""
+    from autograder.grading.layout import Layout
+    from autograder.testing import feedback_class
+
+    root = tmp_path_factory.mktemp("feedback-pages")
+    rows = feedback_class(root / "subs", str(root / "out"))
+    assert all(row.status == "ok" for row in rows.values()), rows
+    return Layout(str(root / "out"))
+
+
+@pytest.mark.parametrize("student, language", [("sign_flip_en", "en"), ("sign_flip_ko", "ko"), ("own_cells", "en")])
+def test_a_feedback_page_typesets_math_offline_wraps_and_passes_axe(browser, feedback_pages, student, language):
+    """A student's feedback page, opened from the grading run's folder with no network: MathJax (installed beside
+    the pages) typesets every formula, no line is cut off, the book is linked in the student's language, and
+    axe-core finds no WCAG 2 A/AA violation."""
+    from selenium.webdriver.common.by import By
+
+    page = Path(feedback_pages.feedback(student, A01))
+    browser.get(page.as_uri())
+    assert browser.execute_async_script(MATHJAX_DONE), "the page loads no MathJax"
+    os.makedirs(SCREENSHOTS, exist_ok=True)
+    browser.save_screenshot(os.path.join(SCREENSHOTS, f"feedback-{student}.png"))
+    assert not console_errors(browser)
+    assert browser.execute_script("return document.documentElement.lang") == language
+    typeset = browser.execute_script("return document.querySelectorAll('mjx-container').length")
+    assert typeset >= 10, f"only {typeset} formulas typeset"
+    assert not browser.execute_script("return document.querySelectorAll('mjx-merror').length"), "TeX errors"
+    assert not browser.execute_script(RAW_TEX), "raw TeX left on the page"
+    assert "$$" not in browser.find_element(By.TAG_NAME, "body").text
+    assert not browser.execute_script(SCROLLING), "boxes that scroll sideways or cut their lines off"
+    padding = browser.execute_script("return [...document.querySelectorAll('.rendered_html th')]"
+                                     ".map(th => parseFloat(getComputedStyle(th).paddingLeft))")
+    assert padding and min(padding) >= 8, "table headers run together"
+    if student.startswith("sign_flip"):
+        links = browser.execute_script("return [...document.querySelectorAll('.verdict a')].map(a => a.href)")
+        edition = "" if language == "en" else "ko/"
+        assert links and all(href.startswith(f"{book_url('', 'en')}{edition}book/") for href in links), links
+    violations = axe_violations(browser)
+    assert not violations, f"{page.name} of {student} fails WCAG 2 A/AA:\n" + "\n".join(violations)
 
 
 # ------------------------------------------------------------------------------------------ the Korean edition
@@ -256,6 +359,20 @@ def switch_target(browser):
 def test_the_korean_edition_has_every_english_page():
     english = [page for page in pages() if not page.startswith("ko/")]
     assert english and not set(f"ko/{page}" for page in english) ^ set(korean_pages())
+
+
+def test_every_page_names_its_published_address_as_canonical():
+    """html.baseurl in _config.yml is where the site is published: each page's canonical address is its own
+    there, the Korean edition's under ko/ (not the English page's)."""
+    wrong = []
+    for page in pages():
+        if page in ("index.html", "ko/index.html"):  # redirects to the landing page
+            continue
+        with open(os.path.join(SITE, page), encoding="utf-8") as handle:
+            found = re.search(r'<link rel="canonical" href="([^"]+)"', handle.read())
+        if not found or html.unescape(found.group(1)) != book_url(page):
+            wrong.append(f"{page}: {found and found.group(1)}")
+    assert not wrong, "\n".join(wrong[:10])
 
 
 def test_the_language_switch_leads_to_the_same_page_both_ways(browser, server):
