@@ -11,8 +11,14 @@ Packages, each importing only those listed before it (tests/test_layers.py):
     grading/     a class graded: one run, one student, the template, the output layout, intake, the report
     student/     the student edition's check on practice cases (course, judge and isolation below it only)
     cli.py (`python -m autograder`), release.py, selfcheck.py (the check, here), edition.py (the student
-    edition), lms.py, testing.py (the tests' helpers), and nbgrader_config.py (the configuration as a file, for
-    plain nbgrader commands)
+    edition), diagnosis.py (`diagnose_function`, and the leave-one-out measure of the kinds of fault), lms.py,
+    testing.py (the tests' helpers), and nbgrader_config.py (the configuration as a file, for plain nbgrader
+    commands)
+
+autograder.diagnose_function(assignment, function_name, fn, language="en") names what is wrong with a student's
+function (a known mistake, a kind of fault and where) as the grader's feedback does (diagnosis.py);
+autograder.check_function(assignment, function_name, fn) judges it on the practice cases, as the student
+edition's check does (selfcheck.py).
 """
 import sys
 
@@ -23,11 +29,15 @@ sys.modules.setdefault("rfc3987_syntax", None)
 
 
 def __getattr__(name: str):
-    """`autograder.check_function(assignment, function_name, fn)`: one function on the practice cases, in this
-    process, as the student edition's `gatebygate.check_function` (selfcheck.py)."""
+    """`autograder.check_function` and `autograder.diagnose_function`, imported on first use."""
     if name == "check_function":
         # On first use only: selfcheck (nbformat, the translations, the edition builder) costs about 0.4 s of CPU
         # (a fresh `python -c "import autograder.selfcheck"`), which no command that imports autograder needs.
         from .selfcheck import check_function
         return check_function
+    if name == "diagnose_function":
+        # The diagnosis imports the hidden modules, the references and numpy: about 0.4 s of CPU (measured: a fresh
+        # `import autograder` then `import autograder.diagnosis`), which no command that does not diagnose pays.
+        from .diagnosis import diagnose_function
+        return diagnose_function
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

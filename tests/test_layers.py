@@ -50,7 +50,7 @@ THIRD_PARTY = {
 NEVER_IN_JUDGE = ("nbgrader", "nbformat", "nbconvert", "nbclient", "jupyter_client", "traitlets")
 # Imports of the grader's own modules inside a function: each buys measured start-up time (the figure is in the
 # comment above it). Any other belongs at the top of its module.
-LAZY = {("autograder", "autograder.selfcheck"),
+LAZY = {("autograder", "autograder.selfcheck"), ("autograder", "autograder.diagnosis"),
         ("autograder.cli", "autograder.release"),
         ("autograder.grading.run", "autograder.grading.student"),
         ("autograder.grading.run", "autograder.grading.template")}

@@ -1,7 +1,9 @@
 """The class report every grading run writes next to grades.csv: report.json and report.html.
 
     DIR/report.json   the numbers: statuses, score distribution, pass rate per graded function and per hidden case,
-                      how many students made each known mistake, the slowest submissions
+                      how many students made each known mistake and each kind of fault (a mistake counted once,
+                      where it is made: a function diagnosed `upstream` of another counts under `upstream`), the
+                      slowest submissions
     DIR/report.html   the same, for a browser: self-contained (plots drawn as inline SVG), readable offline
     DIR/cases.csv     one row per student and hidden case: passed or not, and the mistake diagnosed
 
@@ -43,11 +45,16 @@ def class_numbers(out: str | Layout, assignment: str, rows: list) -> dict:
     case_counts = defaultdict(lambda: [0, 0])        # (function, case) -> [passed, students]
     mistake_counts = Counter()
     messages = {}  # (function, mistake) -> its message and link, as the student's result recorded them
+    fault_counts = Counter()  # (function, kind of fault, where) of the failing functions no known mistake named
     undiagnosed = Counter()
     for row in rows:
         per_function = defaultdict(list)
         for test in row.tests:
             named = {m["function"] for m in test.get("mistakes", [])}
+            for diagnosis in test.get("diagnoses", []):
+                if diagnosis.get("fault") and not diagnosis.get("known"):
+                    fault_counts[(diagnosis["function"], diagnosis["fault"], diagnosis.get("where") or "")] += 1
+                    named.add(diagnosis["function"])
             in_this_cell = defaultdict(list)
             for case in test.get("cases", []):
                 in_this_cell[case["function"]].append(bool(case["passed"]))
@@ -84,6 +91,8 @@ def class_numbers(out: str | Layout, assignment: str, rows: list) -> dict:
         "cases": [{"function": f, "case": c, "passed": p, "students": n, "pass_rate": p / n if n else 0.0}
                   for (f, c), (p, n) in case_counts.items()],
         "mistakes": mistakes,
+        "faults": [{"function": f, "fault": fault, "where": where, "students": n}
+                   for (f, fault, where), n in fault_counts.most_common()],
         "slowest": _slowest(_layout(out), assignment, rows),
     }
 
@@ -109,13 +118,16 @@ def write_class_report(out: str | Layout, assignment: str, rows: list) -> dict:
     write_atomically(layout.report_html, render_html(numbers, layout.out, [row.score for row in rows]))
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(["student_id", "cell", "function", "case", "passed", "mistake"])
+    writer.writerow(["student_id", "cell", "function", "case", "passed", "mistake", "fault", "where"])
     for row in rows:
         for test in row.tests:
             named = {m["function"]: m["name"] for m in test.get("mistakes", [])}
+            faults = {d["function"]: d for d in test.get("diagnoses", [])}
             for case in test.get("cases", []):
+                fault = {} if case["passed"] else faults.get(case["function"], {})
                 writer.writerow([row.student_id, test["cell"], case["function"], case["name"],
-                                 int(bool(case["passed"])), "" if case["passed"] else named.get(case["function"], "")])
+                                 int(bool(case["passed"])), "" if case["passed"] else named.get(case["function"], ""),
+                                 fault.get("fault") or "", fault.get("where") or ""])
     write_atomically(layout.cases_csv, buffer.getvalue())
     return numbers
 
@@ -187,6 +199,10 @@ def render_html(numbers: dict, out: str, scores: list[float] | None = None) -> s
         f"<tr><td>{m['students']}</td><td><code>{esc(m['function'])}</code></td><td>{esc(m['mistake'])}</td>"
         f"<td>{esc(m['message'])}</td><td>{link(m)}</td></tr>" for m in numbers["mistakes"]) or \
         '<tr><td colspan="5">No known mistake was diagnosed.</td></tr>'
+    fault_rows = "".join(
+        f"<tr><td>{f['students']}</td><td><code>{esc(f['function'])}</code></td><td>{esc(f['fault'])}</td>"
+        f"<td>{esc(f['where'])}</td></tr>" for f in numbers.get("faults", [])) or \
+        '<tr><td colspan="4">No kind of fault was named.</td></tr>'
     hardest = sorted(numbers["cases"], key=lambda c: c["pass_rate"])[:15]
     case_rows = "".join(f"<tr><td><code>{esc(c['function'])}</code></td><td>{esc(c['case'])}</td>"
                         f"<td>{100 * c['pass_rate']:.0f}%</td></tr>" for c in hardest)
@@ -211,10 +227,14 @@ th {{ background: #f2f2f2; }} svg {{ max-width: 100%; height: auto; }}
 <h2>Pass rate per function</h2>
 {rates}
 <table id="functions"><tr><th>function</th><th>pass rate</th><th>students passing</th>
-<th>failed, no known mistake matched</th></tr>{function_rows}</table>
+<th>failed, no diagnosis</th></tr>{function_rows}</table>
 <h2>Known mistakes, most frequent first</h2>
 <table id="mistakes"><tr><th>students</th><th>function</th><th>mistake</th><th>what the student reads</th>
 <th>book section</th></tr>{mistake_rows}</table>
+<h2>Kinds of fault, where no known mistake matched</h2>
+<p>Each failing function is counted once: one that gives what the correct function gives over a failing function it
+calls is counted as <code>upstream</code> of that function, whose own mistake is counted where it is made.</p>
+<table id="faults"><tr><th>students</th><th>function</th><th>kind of fault</th><th>where</th></tr>{fault_rows}</table>
 <h2>Hardest hidden cases</h2>
 <table id="cases"><tr><th>function</th><th>case</th><th>pass rate</th></tr>{case_rows}</table>
 <h2>Slowest submissions</h2>

@@ -28,7 +28,7 @@ from ..judge.verdicts import Expected, expected_outputs
 PRACTICE_KEY = "gate-by-gate practice cases, first term"
 PRACTICE_PREFIX = "gatebygate_practice_"  # + the assignment: the practice module's name
 
-_expected: dict[str, dict[str, Expected]] = {}
+_expected: dict[tuple | str, dict[str, Expected]] = {}  # (assignment, functions, kinds of fault), or practice
 _practice: dict[str, ModuleType] = {}
 
 
@@ -47,14 +47,24 @@ def partial_credit(assignment: str) -> bool:
     return bool(getattr(load(assignment), "PARTIAL_CREDIT", True))
 
 
-def expected(assignment: str) -> dict[str, Expected]:
-    """{function: what its outputs are judged against}: the reference's and the known mistakes' observations.
+def upstream_credit(assignment: str) -> bool:
+    """Whether a function diagnosed `upstream` of a failing function it calls earns its cases' points, its mistake
+    costing points once, where it is made (UPSTREAM_CREDIT, False unless set: see the hidden modules)."""
+    return bool(getattr(load(assignment), "UPSTREAM_CREDIT", False))
 
-    Computed once per process: the grader computes it before forking its workers, which inherit it.
+
+def expected(assignment: str, functions: set[str] | None = None, kinds_of_fault: bool = True
+             ) -> dict[str, Expected]:
+    """{function: what its outputs are judged against}: the reference's, the known mistakes' and the fault models'
+    observations (judge.verdicts.expected_outputs).
+
+    Computed once per process: the grader computes it before forking its workers, which inherit it. `check`
+    asks first without the kinds of fault (to find what fails), then for the models of `functions` only.
     """
-    if assignment not in _expected:
-        _expected[assignment] = expected_outputs(load(assignment))
-    return _expected[assignment]
+    key = (assignment, None if functions is None else frozenset(functions), kinds_of_fault)
+    if key not in _expected:
+        _expected[key] = expected_outputs(load(assignment), kinds_of_fault, functions)
+    return _expected[key]
 
 
 def forget_expected() -> None:

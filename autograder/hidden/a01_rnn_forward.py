@@ -108,9 +108,19 @@ REFERENCES = {
 OUTPUT_NAMES = {"rnn_step": "h_next", "rnn_forward": "h", "rnn_output": "y", "many_to_one_forward": "y"}
 
 
+# Which graded functions each may call, as the solution does (None: as the reference calls it): a function that
+# gives what the correct one gives over a failing callee is diagnosed `upstream` of it (judge/faults.py).
+CALLS = {"tanh": {"sigmoid": None}, "rnn_step": {"tanh": None}, "rnn_forward": {"rnn_step": None},
+         "rnn_output": {"softmax": None}, "many_to_one_forward": {"rnn_forward": None, "rnn_output": None}}
+ACTIVATIONS = activations.ACTIVATIONS  # the nonlinearities a fault model may put in place of one another
+
 # Scoring: a test cell earns the fraction of its hidden cases that pass (failing visible asserts count as one
 # more failed case). False: all or nothing.
 PARTIAL_CREDIT = True
+# A function that gives what the correct one gives over a failing graded function it calls (diagnosed `upstream`)
+# still loses the cases it fails (False), or earns them, its mistake costing points once, where it is made (True).
+# False by default: a grade then rests on the hidden cases alone, never on an inference about the student's code.
+UPSTREAM_CREDIT = False
 
 
 def check(function_name: str, student_fn: Callable) -> None:

@@ -21,6 +21,7 @@ import numpy as np
 
 from ..judge.checking import FLOAT32_TOL, Case, closure_probe, check_function, random_normal as rn
 from ..reference import bptt
+from ..reference.activations import ACTIVATIONS as ACTIVATION_FUNCTIONS
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -363,9 +364,18 @@ OUTPUT_NAMES = {
 }
 
 
+# Which graded functions each may call, as the solution does (None: as the reference calls it): a function that
+# gives what the correct one gives over a failing callee is diagnosed `upstream` of it (judge/faults.py).
+CALLS = {"rnn_backward": {"rnn_step_backward": None}, "gradient_norm_at_first_step": {"rnn_step_backward": None}}
+ACTIVATIONS = ACTIVATION_FUNCTIONS  # the nonlinearities a fault model may put in place of one another
+
 # Scoring: a test cell earns the fraction of its hidden cases that pass (failing visible asserts count as one
 # more failed case). False: all or nothing.
 PARTIAL_CREDIT = True
+# A function that gives what the correct one gives over a failing graded function it calls (diagnosed `upstream`)
+# still loses the cases it fails (False), or earns them, its mistake costing points once, where it is made (True).
+# False by default: a grade then rests on the hidden cases alone, never on an inference about the student's code.
+UPSTREAM_CREDIT = False
 
 
 def check(function_name: str, student_fn: Callable) -> None:

@@ -28,6 +28,7 @@ from ..judge.checking import FLOAT32_TOL, Case, ReferenceWithTwins, check_functi
 from ..judge.checking import call_probe as _call
 from ..judge.checking import random_normal as rn
 from ..reference import gru
+from ..reference.activations import ACTIVATIONS as ACTIVATION_FUNCTIONS
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -308,9 +309,19 @@ OUTPUT_NAMES = {"update_gate": "z", "reset_gate": "r", "candidate": "n", "gru_st
                 "simplified_gru_step": "h_next", "params_from_torch": "params", "gru_step_backward": "gradients"}
 
 
+# Which graded functions each may call, as the solution does (None: as the reference calls it): a function that
+# gives what the correct one gives over a failing callee is diagnosed `upstream` of it (judge/faults.py).
+CALLS = {"gru_step": dict.fromkeys(("update_gate", "reset_gate", "candidate")), "gru_forward": {"gru_step": None},
+         "simplified_gru_step": {"update_gate": None}}
+ACTIVATIONS = ACTIVATION_FUNCTIONS  # the nonlinearities a fault model may put in place of one another
+
 # Scoring: a test cell earns the fraction of its hidden cases that pass (failing visible asserts count as one
 # more failed case). False: all or nothing.
 PARTIAL_CREDIT = True
+# A function that gives what the correct one gives over a failing graded function it calls (diagnosed `upstream`)
+# still loses the cases it fails (False), or earns them, its mistake costing points once, where it is made (True).
+# False by default: a grade then rests on the hidden cases alone, never on an inference about the student's code.
+UPSTREAM_CREDIT = False
 
 
 def check(function_name: str, student_fn: Callable) -> None:

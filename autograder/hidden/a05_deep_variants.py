@@ -24,6 +24,7 @@ from ..judge.checking import FLOAT32_TOL, Case, ReferenceWithTwins, check_functi
 from ..judge.checking import call_probe as _call
 from ..judge.checking import random_normal as rn
 from ..reference import deep
+from ..reference.activations import ACTIVATIONS as ACTIVATION_FUNCTIONS
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -313,9 +314,19 @@ OUTPUT_NAMES = {"stacked_rnn_forward": "(out, h_n)", "bidirectional_rnn_forward"
                 "scrn_step": "(s_t, h_t)"}
 
 
+# Which graded functions each may call, as the solution does (None: as the reference calls it): a function that
+# gives what the correct one gives over a failing callee is diagnosed `upstream` of it (judge/faults.py).
+CALLS = {"deep_bidirectional_rnn_forward": {"bidirectional_rnn_forward": None},
+         "stacked_rnn_forward_dropout": {"dropout_between_layers": None}}
+ACTIVATIONS = ACTIVATION_FUNCTIONS  # the nonlinearities a fault model may put in place of one another
+
 # Scoring: a test cell earns the fraction of its hidden cases that pass (failing visible asserts count as one
 # more failed case). False: all or nothing.
 PARTIAL_CREDIT = True
+# A function that gives what the correct one gives over a failing graded function it calls (diagnosed `upstream`)
+# still loses the cases it fails (False), or earns them, its mistake costing points once, where it is made (True).
+# False by default: a grade then rests on the hidden cases alone, never on an inference about the student's code.
+UPSTREAM_CREDIT = False
 
 
 def check(function_name: str, student_fn: Callable) -> None:

@@ -18,6 +18,7 @@ import torch
 from ..judge.checking import (FLOAT32_TOL, Case, Observed, arrays_in, check_function, generator,
                                random_normal as rn, seeded)
 from ..reference import char_lm
+from ..reference.activations import ACTIVATIONS as ACTIVATION_FUNCTIONS
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -471,8 +472,18 @@ OUTPUT_NAMES = {
 }
 
 
+# Which graded functions each may call, as the solution does (None: as the reference calls it): a function that
+# gives what the correct one gives over a failing callee is diagnosed `upstream` of it (judge/faults.py).
+CALLS = {"sample_next": {"softmax_with_temperature": None},
+         "lm_train_step": dict.fromkeys(("embedding_forward", "embedding_backward", "temporal_softmax_loss"))}
+ACTIVATIONS = ACTIVATION_FUNCTIONS  # the nonlinearities a fault model may put in place of one another
+
 # Scoring: a test cell earns the fraction of its hidden cases (and its visible asserts, as one) that pass.
 PARTIAL_CREDIT = True
+# A function that gives what the correct one gives over a failing graded function it calls (diagnosed `upstream`)
+# still loses the cases it fails (False), or earns them, its mistake costing points once, where it is made (True).
+# False by default: a grade then rests on the hidden cases alone, never on an inference about the student's code.
+UPSTREAM_CREDIT = False
 
 
 def check(function_name: str, student_fn: Callable) -> None:

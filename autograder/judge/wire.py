@@ -88,6 +88,20 @@ def decode_observation(raw: Any) -> tuple | Raised:
     return Raised("MalformedEmission", "the test cell's outputs could not be read")
 
 
+def decode_calls(raw: Any, count: int) -> list[list[str]] | None:
+    """Per case, the names of the graded functions the student's function called (the emission's "calls"); None
+    when it is absent or not one list of names per case (whatever the kernel sent, nothing is blamed on it)."""
+    if not isinstance(raw, list) or len(raw) != count:
+        return None
+    calls = []
+    for names in raw:
+        if not isinstance(names, list) or len(names) > 200 or not all(isinstance(n, str) and len(n) <= 200
+                                                                      for n in names):
+            return None
+        calls.append(list(names))
+    return calls
+
+
 def is_emission(output: dict) -> bool:
     """Whether a cell output is the kernel shim's emission of hidden-test outputs."""
     return output.get("output_type") == "display_data" and MIME_TYPE in output.get("data", {})

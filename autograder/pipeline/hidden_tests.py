@@ -23,7 +23,7 @@ from nbgrader.preprocessors import ClearHiddenTests, NbGraderPreprocessor
 from .. import hidden
 from ..i18n.hints import wording
 from ..i18n.translation import notebook_language
-from ..judge.verdicts import CellVerdict, FunctionVerdict, judge_emission, missing_verdict
+from ..judge.verdicts import CellVerdict, FunctionVerdict, judge_emission, judge_emissions, missing_verdict
 from ..judge.wire import CELL_VERDICT_KEY, HIDDEN_CALL, HIDDEN_IMPORT, MIME_TYPE, VERDICT_KEY, is_emission
 
 
@@ -31,10 +31,38 @@ class JudgeHiddenTests(NbGraderPreprocessor):
     """Turn each test cell's emitted outputs into a verdict, and keep only what a student should see."""
 
     _language = "en"
+    _judged: dict = {}
 
     def preprocess(self, nb: NotebookNode, resources: dict) -> tuple[NotebookNode, dict]:
         self._language = notebook_language(nb)  # of the student's notebook: their feedback's language
+        self._judged = self.judge_notebook(nb)
         return super().preprocess(nb, resources)
+
+    def judge_notebook(self, nb: NotebookNode) -> dict[tuple[str, str], FunctionVerdict]:
+        """{(assignment, function): verdict} of every graded function whose one emission the notebook holds, each
+        judged after the graded functions it may call, so that a mistake is blamed on the function that makes it
+        (judge/faults.py, `upstream`)."""
+        found: dict[str, dict[str, list]] = {}
+        for cell in nb.cells:
+            if cell.cell_type != "code" or not cell.metadata.get("nbgrader", {}).get("grade"):
+                continue
+            assignment = HIDDEN_IMPORT.search(cell.source)
+            if assignment is None:
+                continue
+            for function in HIDDEN_CALL.findall(cell.source):
+                found.setdefault(assignment.group(1), {}).setdefault(function, []).extend(
+                    o.data[MIME_TYPE] for o in cell.get("outputs", []) if is_emission(o)
+                    and isinstance(o.data[MIME_TYPE], dict) and o.data[MIME_TYPE].get("function") == function)
+        judged = {}
+        for assignment, emissions in found.items():
+            try:
+                table = hidden.expected(assignment)
+            except ImportError:
+                continue
+            single = {f: e[0] for f, e in emissions.items() if len(e) == 1 and f in table}
+            for function, verdict in judge_emissions(table, single, wording(self._language)).items():
+                judged[(assignment, function)] = verdict
+        return judged
 
     def preprocess_cell(self, cell: NotebookNode, resources: dict, index: int) -> tuple[NotebookNode, dict]:
         nbgrader = cell.metadata.get("nbgrader", {})
@@ -55,12 +83,13 @@ class JudgeHiddenTests(NbGraderPreprocessor):
             return cell, resources
         assignment = assignment_match.group(1) if assignment_match else None
         partial = assignment is not None and hidden.partial_credit(assignment)
+        upstream = assignment is not None and hidden.upstream_credit(assignment)
         verdicts = [self.judge(assignment, function, [e for e in emissions if isinstance(e, dict)
                                                        and e.get("function") == function])
                     for function in functions]
         visible_error = f"{visible_errors[0].ename}: {visible_errors[0].evalue}" if visible_errors else None
         points = float(nbgrader.get("points", 0))
-        summary = CellVerdict.of(verdicts, visible_error, partial, points)
+        summary = CellVerdict.of(verdicts, visible_error, partial, points, upstream)
         score = summary.score
         if partial and visible_errors and score > 0:  # the cell keeps its partial score: no error output in it
             prefix = wording(self._language).visible_test_failed
@@ -93,7 +122,8 @@ class JudgeHiddenTests(NbGraderPreprocessor):
             return missing_verdict(function, [], words)
         if len(emissions) != 1:
             return missing_verdict(function, expected.cases, words)
-        return judge_emission(function, expected, emissions[0], words)
+        judged = self._judged.get((assignment, function))
+        return judged if judged is not None else judge_emission(function, expected, emissions[0], words)
 
 
 def _as_display(output):

@@ -28,7 +28,7 @@ from ..isolation.sandbox import Limits
 from ..isolation.zygote import KernelZygote, preloadable_imports
 from ..judge.verdicts import missing_verdict
 from ..judge.wire import MIME_TYPE
-from .practice import FunctionCheck, PracticeData, judge_function
+from .practice import FunctionCheck, PracticeData, judge_functions
 
 MAX_FOLDER_BYTES = 128 * MiB  # of the files beside the notebook, what the check copies
 CELL_TIMEOUT = 60             # seconds a cell may run (grading's default, pipeline/config.py)
@@ -162,7 +162,8 @@ def check_notebook(path: str, data: PracticeData, use_sandbox: bool | None = Non
         emission = output.get("data", {}).get(MIME_TYPE) if output.get("output_type") == "display_data" else None
         if isinstance(emission, dict) and emission.get("function") in functions:
             emissions.setdefault(emission["function"], emission)
-    checks = [judge_function(practice, function, emissions[function], language) if function in emissions
+    judged = judge_functions(practice, emissions, language)
+    checks = [judged[function] if function in judged
               else FunctionCheck.of(missing_verdict(function, practice.expected[function].cases,
                                                     practice.wording(language)))
               for function in functions]

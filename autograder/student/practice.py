@@ -30,7 +30,7 @@ from typing import Any, Callable
 from ..judge.checking import Case
 from ..judge.evidence import load_expected
 from ..judge.mistakes import Mistake
-from ..judge.verdicts import Expected, FunctionVerdict, Wording, judge_emission
+from ..judge.verdicts import Expected, FunctionVerdict, Wording, judge_emission, judge_emissions
 from ..isolation.sandbox import kernel_shim
 
 CASES, EXPECTED, WORDS, RELEASE = "cases.pkl", "expected.json.gz", "words.json", "release.json"
@@ -147,6 +147,14 @@ def judge_function(practice: Practice, function: str, emission: dict, language: 
     emission = json.loads(json.dumps(emission, default=repr))
     return FunctionCheck.of(judge_emission(function, practice.expected[function], emission,
                                            practice.wording(language)))
+
+
+def judge_functions(practice: Practice, emissions: dict[str, dict], language: str = "en") -> dict[str, FunctionCheck]:
+    """Judge a notebook's functions together, {function: its emission}: each after those it may call, so that a
+    mistake is blamed on the function that makes it (`upstream`), as the grader does."""
+    emissions = {function: json.loads(json.dumps(emission, default=repr)) for function, emission in emissions.items()}
+    verdicts = judge_emissions(practice.expected, emissions, practice.wording(language))
+    return {function: FunctionCheck.of(verdict) for function, verdict in verdicts.items()}
 
 
 def check_function(assignment: str, function_name: str, fn: Callable[..., Any], data: PracticeData | None = None,
