@@ -76,7 +76,9 @@ def test_a_field_added_later_travels_without_a_change(monkeypatch):
 def test_today_expected_is_read_by_its_annotations():
     assert {field: evidence._kind(field) for field in Expected._fields} == {
         "cases": "cases", "observations": "observations", "output_name": "plain", "parameters": "plain",
-        "mistakes": "mistakes", "mistake_observations": "observations"}
+        "mistakes": "mistakes", "mistake_observations": "observations",
+        "fault_models": "mistakes", "fault_observations": "observations",
+        "callee_models": "mistakes", "callee_observations": "observations"}
 
 
 def test_signatures_name_distinctive_arrays_only():

@@ -285,7 +285,7 @@ def _gate_groups(params: dict) -> dict[str, frozenset]:
 
 # --------------------------------------------------------------- the functions a reference calls, replaced
 def bindings_of(target: Callable, package: str) -> list[tuple[dict, str]]:
-    """Where the modules of `package` (e.g. "autograder.reference") hold `target`: each (namespace, key), a module's
+    """Where the modules of `package` (the references' package) hold `target`: each (namespace, key), a module's
     globals or a dict among them (activations.NONLINEARITIES)."""
     found = []
     for name, module in list(sys.modules.items()):
