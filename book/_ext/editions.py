@@ -85,8 +85,9 @@ def student_site():
                                         encoding="utf-8")
     status = build("html", folder / "html", BUILD / ".doctrees-student", config=folder / "_config.yml")
     for language in LANGUAGES:
+        published = {"html_baseurl": book_url("", language)} if site_url() else {}  # as edition(): its own pages
         status = status or build("html", folder / "html" / language, BUILD / f".doctrees-student-{language}",
-                                 config=folder / "_config.yml", language=language)
+                                 config=folder / "_config.yml", language=language, **published)
     return status
 
 
