@@ -20,7 +20,8 @@ from dataclasses import dataclass, field, fields
 from typing import Any, Callable, Iterator, NamedTuple
 
 from .checking import Case, CaseResult, Raised, judge, parameter_names
-from .faults import UPSTREAM, Callee, Finding, Trace, callee_models, diagnose, distinct_models, fault_models
+from .faults import (UPSTREAM, Callee, Finding, Trace, callee_models, diagnose, distinct_models, fault_models,
+                     kept_models)
 from .mistakes import Mistake, observations
 from .wire import CELL_VERDICT_KEY, MAX_EMISSION_BYTES, VERDICT_KEY, decode_calls, decode_observation
 
@@ -93,10 +94,13 @@ def _expected_outputs(module: Any, kinds_of_fault: bool, functions: set[str] | N
         for callee, written_with in calls.get(name, {}).items() if name in modelled else ():
             through_callees += callee_models(reference, callee, module.REFERENCES[callee],
                                              distinct_models(table[callee]), written_with)
-        table[name] = Expected(cases, [case.observe(reference) for case in cases], output_name,
-                               tuple(parameter_names(reference)), known, observations(cases, known),
-                               models, observations(cases, models),
-                               through_callees, observations(cases, through_callees))
+        reference_observations = [case.observe(reference) for case in cases]
+        models, model_observations = kept_models(reference_observations, models, observations(cases, models))
+        through_callees, callee_observations = kept_models(reference_observations, through_callees,
+                                                           observations(cases, through_callees), same_class=False)
+        table[name] = Expected(cases, reference_observations, output_name, tuple(parameter_names(reference)), known,
+                               observations(cases, known), models, model_observations, through_callees,
+                               callee_observations)
     return {name: table[name] for name in module.CHECKS}
 
 
