@@ -2,9 +2,10 @@
 
 Inside the sandbox, `hidden.check(name, fn)` (the kernel shim, autograder/isolation/kernel_shim) runs the
 student's function on the hidden inputs and emits its outputs (wire.py). After nbgrader has executed the
-notebook, the hidden-test judge (pipeline/hidden_tests.py), running in the grader's own process, hands each
-emission to `judge_emission` here, which compares it case by case with the reference's outputs (`Expected`,
-computed once per run by hidden.expected) and names the known mistake that agrees on every case (mistakes.py).
+notebook, the hidden-test judge (pipeline/hidden_tests.py), running in the grader's own process, hands a
+student's emissions to `judge_emissions` here, which compares each case by case with the reference's outputs
+(`Expected`, computed once per run by hidden.expected) and diagnoses a failing function (faults.py): blamed on a
+failing graded function it calls, a known mistake that agrees on every case (mistakes.py), or a kind of fault.
 
 Expected outputs never enter the kernel, so redefining numpy, assert helpers, `showtraceback` or `__eq__`
 in the kernel cannot make wrong code pass: at most it can stop the emission, which fails the cell.
