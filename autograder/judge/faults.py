@@ -735,6 +735,24 @@ def fingerprint(observations: list[Any]) -> str:
     return digest.hexdigest()
 
 
+def kept_models(reference: list[Any], models: list[Mistake], observed: list[list], same_class: bool = True
+                ) -> tuple[list[Mistake], list[list]]:
+    """The models worth keeping, with their observations: not those that behave as the reference does on every
+    case (no failing student can agree with one), nor, with `same_class`, those that behave as an earlier model
+    of the same class and place does (a callee model is kept whatever its behaviour: each leads to another model
+    of the callee, which the callee's own outputs may agree with)."""
+    digest = fingerprint(reference)
+    seen, kept, kept_observed = set(), [], []
+    for model, observations in zip(models, observed):
+        key = fingerprint(observations)
+        if key == digest or (same_class and (key, model.fault, model.where) in seen):
+            continue
+        seen.add((key, model.fault, model.where))
+        kept.append(model)
+        kept_observed.append(observations)
+    return kept, kept_observed
+
+
 def distinct_models(expected: Any) -> list[Mistake]:
     """A function's models (catalogued, fault, callee) less those that behave as the reference does on its cases
     and those that behave as an earlier model of the same class does: what its callers' models are built on.

@@ -2,9 +2,10 @@
 
 Inside the sandbox, `hidden.check(name, fn)` (the kernel shim, autograder/isolation/kernel_shim) runs the
 student's function on the hidden inputs and emits its outputs (wire.py). After nbgrader has executed the
-notebook, the hidden-test judge (pipeline/hidden_tests.py), running in the grader's own process, hands each
-emission to `judge_emission` here, which compares it case by case with the reference's outputs (`Expected`,
-computed once per run by hidden.expected) and names the known mistake that agrees on every case (mistakes.py).
+notebook, the hidden-test judge (pipeline/hidden_tests.py), running in the grader's own process, hands a
+student's emissions to `judge_emissions` here, which compares each case by case with the reference's outputs
+(`Expected`, computed once per run by hidden.expected) and diagnoses a failing function (faults.py): blamed on a
+failing graded function it calls, a known mistake that agrees on every case (mistakes.py), or a kind of fault.
 
 Expected outputs never enter the kernel, so redefining numpy, assert helpers, `showtraceback` or `__eq__`
 in the kernel cannot make wrong code pass: at most it can stop the emission, which fails the cell.
@@ -20,7 +21,8 @@ from dataclasses import dataclass, field, fields
 from typing import Any, Callable, Iterator, NamedTuple
 
 from .checking import Case, CaseResult, Raised, judge, parameter_names
-from .faults import UPSTREAM, Callee, Finding, Trace, callee_models, diagnose, distinct_models, fault_models
+from .faults import (UPSTREAM, Callee, Finding, Trace, callee_models, diagnose, distinct_models, fault_models,
+                     kept_models)
 from .mistakes import Mistake, observations
 from .wire import CELL_VERDICT_KEY, MAX_EMISSION_BYTES, VERDICT_KEY, decode_calls, decode_observation
 
@@ -93,10 +95,13 @@ def _expected_outputs(module: Any, kinds_of_fault: bool, functions: set[str] | N
         for callee, written_with in calls.get(name, {}).items() if name in modelled else ():
             through_callees += callee_models(reference, callee, module.REFERENCES[callee],
                                              distinct_models(table[callee]), written_with)
-        table[name] = Expected(cases, [case.observe(reference) for case in cases], output_name,
-                               tuple(parameter_names(reference)), known, observations(cases, known),
-                               models, observations(cases, models),
-                               through_callees, observations(cases, through_callees))
+        reference_observations = [case.observe(reference) for case in cases]
+        models, model_observations = kept_models(reference_observations, models, observations(cases, models))
+        through_callees, callee_observations = kept_models(reference_observations, through_callees,
+                                                           observations(cases, through_callees), same_class=False)
+        table[name] = Expected(cases, reference_observations, output_name, tuple(parameter_names(reference)), known,
+                               observations(cases, known), models, model_observations, through_callees,
+                               callee_observations)
     return {name: table[name] for name in module.CHECKS}
 
 
