@@ -33,7 +33,9 @@ from .course import EXERCISES_DIR, LANGUAGES, REPO_ROOT, SOLUTIONS_DIR, list_ass
 from .i18n.hints import grade_note, hint, practice_wording
 from .i18n.translation import localized_name
 from .isolation.sandbox import kernel_shim
+from .judge.checking import detail_templates
 from .judge.evidence import dump_expected
+from .judge.faults import place_templates
 from .judge.mistakes import Mistake
 from .judge.verdicts import Wording
 from .judge.wire import HIDDEN_CALL
@@ -106,19 +108,22 @@ def write_practice_data(assignment: str, folder: str) -> None:
 
 def practice_words(table: dict) -> dict:
     """{language: {"sentences": the Wording's sentences, "grade_note": ..., "hints": {hint_key: hint},
-    "case_words": {field: {case name: text}}}}: every sentence the check shows, in each language, as the
+    "case_words": {field: {English: text}}}}: every sentence the check shows, in each language, as the
     grader's catalogue words it (the check package reads no catalogue). A Wording field that is a function, but
-    `hint`, words a case's name (Wording.case_name): it is applied to every practice case's name here."""
+    `hint`, words one kind of English text, and is applied here to every text of its kind: a case's name
+    (Wording.case_name), a template of the judge or of the probes (Wording.text)."""
     mistakes = {hint_key(m): m for expected in table.values() for value in expected
                 for m in _mistakes_in(value)}
-    names = sorted({case.name for expected in table.values() for case in expected.cases})
+    domains = {"case_name": sorted({case.name for expected in table.values() for case in expected.cases}),
+               "text": [*detail_templates(), *place_templates(),
+                        *sorted({t for expected in table.values() for t in expected.probe_messages})]}
     words = {}
     for language in ("en", *LANGUAGES):
         wording = practice_wording(language)
         values = {f.name: getattr(wording, f.name) for f in dataclasses.fields(Wording) if f.name != "hint"}
         words[language] = {
             "sentences": {field: value for field, value in values.items() if isinstance(value, str)},
-            "case_words": {field: {name: value(name) for name in names}
+            "case_words": {field: {text: value(text) for text in domains[field]}
                            for field, value in values.items() if callable(value)},
             "grade_note": grade_note(language),
             "hints": {key: hint(mistake, language) for key, mistake in sorted(mistakes.items())}}

@@ -78,7 +78,7 @@ def test_today_expected_is_read_by_its_annotations():
         "cases": "cases", "observations": "observations", "output_name": "plain", "parameters": "plain",
         "mistakes": "mistakes", "mistake_observations": "observations",
         "fault_models": "mistakes", "fault_observations": "observations",
-        "callee_models": "mistakes", "callee_observations": "observations"}
+        "callee_models": "mistakes", "callee_observations": "observations", "probe_messages": "plain"}
 
 
 def test_signatures_name_distinctive_arrays_only():

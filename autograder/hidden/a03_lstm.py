@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import torch
 
-from ..judge.checking import FLOAT32_TOL, Case, check_function, random_normal as rn
+from ..judge.checking import FLOAT32_TOL, Case, Detail, check_function, random_normal as rn
 from ..reference import activations, lstm
 from ..reference.activations import ACTIVATIONS as ACTIVATION_FUNCTIONS
 
@@ -117,6 +117,21 @@ def _relative_error(a, b):
     return float(np.max(np.abs(a - b)) / max(np.max(np.abs(a) + np.abs(b)), 1e-300))
 
 
+# What the probes' own checks say that checking.Detail does not (the grader words them from these templates).
+PROBE_MESSAGES = {
+    "forward called torch": "the cell must be written from scratch, but forward called torch's {used}",
+    "forward's outputs": "forward must return a tuple (h, c), got {kind}",
+    "forward's shapes": "forward returned h {h} and c {c}, expected {expected} each",
+    "input detached": "no gradient reached the input {name}: is it detached?",
+    "parameter unused": "{name} received no gradient: is it used in forward?",
+    "constructor raised": "LSTMCellScratch({D}, {H}) raised {error}",
+    "not a module": "LSTMCellScratch must be a subclass of torch.nn.Module",
+    "contains torch's": "the cell must be written from scratch, but it contains a torch.nn.{module}",
+    "parameter shapes": ("the module's parameters are {shapes}; the grader loads nn.LSTMCell's weights, so they "
+                         "must be exactly {expected}"),
+}
+
+
 def _require(condition, where, message):
     """Structural problems fail inside the kernel with a clear message; passing is only ever judged outside."""
     if not condition:
@@ -148,13 +163,15 @@ def _step_vs_torch_cell(seed, N, D, H):
 
     def run(fn):
         result = fn(*copy.deepcopy(args))
-        _require(isinstance(result, (tuple, list)) and len(result) == 3, where, "expected (h_next, c_next, cache)")
+        _require(isinstance(result, (tuple, list)) and len(result) == 3, where,
+                 Detail.EXPECTED_OUTPUTS.format(outputs="(h_next, c_next, cache)"))
         cell = torch.nn.LSTMCell(D, H).double()
         cell.load_state_dict(_torch_layout(args[3]))
         with torch.no_grad():
             h_t, c_t = cell(torch.from_numpy(args[0]), (torch.from_numpy(args[1]), torch.from_numpy(args[2])))
         for name, value in (("h_next", result[0]), ("c_next", result[1])):
-            _require(np.shape(value) == (N, H), where, f"{name} has shape {np.shape(value)}, expected {(N, H)}")
+            _require(np.shape(value) == (N, H), where,
+                     Detail.WRONG_SHAPE.format(name=name, got=np.shape(value), expected=(N, H)))
         return {"h_next minus torch's h": np.asarray(result[0], dtype=float) - h_t.numpy(),
                 "c_next minus torch's c": np.asarray(result[1], dtype=float) - c_t.numpy()}
     return Case("equals torch.nn.LSTMCell (float64)", run=run, rtol=0.0, atol=1e-10)
@@ -167,9 +184,11 @@ def _forward_vs_torch_lstm(seed, N, T, D, H):
 
     def run(fn):
         result = fn(*copy.deepcopy(args))
-        _require(isinstance(result, (tuple, list)) and len(result) == 2, where, "expected (h, c)")
+        _require(isinstance(result, (tuple, list)) and len(result) == 2, where,
+                 Detail.EXPECTED_OUTPUTS.format(outputs="(h, c)"))
         for name, value in zip("hc", result):
-            _require(np.shape(value) == (N, T, H), where, f"{name} has shape {np.shape(value)}, expected {(N, T, H)}")
+            _require(np.shape(value) == (N, T, H), where,
+                     Detail.WRONG_SHAPE.format(name=name, got=np.shape(value), expected=(N, T, H)))
         x, h0, c0, params = args
         layer = torch.nn.LSTM(D, H, batch_first=True).double()
         layer.load_state_dict({k + "_l0": v for k, v in _torch_layout(params).items()})
@@ -191,10 +210,11 @@ def _loader_reproduces_torch_lstm(seed, N, T, D, H):
         original.load_state_dict(state)
         params = fn(copy.deepcopy(original.state_dict()))
         _require(isinstance(params, dict) and set(PARAM_NAMES) <= set(params), where,
-                 f"params must be a dict with the keys {list(PARAM_NAMES)}")
+                 Detail.MUST_BE_DICT.format(name="params", keys=list(PARAM_NAMES)))
         for name in PARAM_NAMES:
             shape = (H, H + D) if name[0] == "W" else (H,)
-            _require(np.shape(params[name]) == shape, where, f"{name} has shape {np.shape(params[name])}, expected {shape}")
+            _require(np.shape(params[name]) == shape, where,
+                     Detail.WRONG_SHAPE.format(name=name, got=np.shape(params[name]), expected=shape))
         rebuilt = torch.nn.LSTM(D, H, batch_first=True).double()
         rebuilt.load_state_dict({k + "_l0": v for k, v in _torch_layout(params).items()})
         inputs = (torch.from_numpy(x), (torch.from_numpy(h0)[None], torch.from_numpy(c0)[None]))
@@ -283,18 +303,21 @@ def _gradient_case(name, args, gradients, tolerance):
 
     def run(fn):
         result = fn(*copy.deepcopy(args))
-        _require(isinstance(result, (tuple, list)) and len(result) == 4, where, "expected (dx, dh_prev, dc_prev, grads)")
+        _require(isinstance(result, (tuple, list)) and len(result) == 4, where,
+                 Detail.EXPECTED_OUTPUTS.format(outputs="(dx, dh_prev, dc_prev, grads)"))
         dx, dh_prev, dc_prev, grads = result
         for label, value, shape in (("dx", dx, (N, D)), ("dh_prev", dh_prev, (N, H)), ("dc_prev", dc_prev, (N, H))):
-            _require(np.shape(value) == shape, where, f"{label} has shape {np.shape(value)}, expected {shape}")
+            _require(np.shape(value) == shape, where,
+                     Detail.WRONG_SHAPE.format(name=label, got=np.shape(value), expected=shape))
         _require(isinstance(grads, dict) and set(PARAM_NAMES) <= set(grads), where,
-                 f"grads must be a dict with the keys {list(PARAM_NAMES)}")
+                 Detail.MUST_BE_DICT.format(name="grads", keys=list(PARAM_NAMES)))
         wanted_inputs, wanted_params = gradients(*copy.deepcopy(args))
         errors = {"dx": _relative_error(dx, wanted_inputs["x_t"]), "dh_prev": _relative_error(dh_prev, wanted_inputs["h_prev"]),
                   "dc_prev": _relative_error(dc_prev, wanted_inputs["c_prev"])}
         for key in PARAM_NAMES:
             _require(np.shape(grads[key]) == wanted_params[key].shape, where,
-                     f"grads[{key!r}] has shape {np.shape(grads[key])}, expected {wanted_params[key].shape}")
+                     Detail.WRONG_SHAPE.format(name=f"grads[{key!r}]", got=np.shape(grads[key]),
+                                               expected=wanted_params[key].shape))
             errors[f"grads[{key!r}]"] = _relative_error(grads[key], wanted_params[key])
         return {f"relative error of {label} against {name}": value for label, value in errors.items()}
     return Case(name, run=run, rtol=0.0, atol=tolerance)
@@ -336,20 +359,20 @@ def _module_case(name, seed, N, D, H, dtype=torch.float64, zero_state=False, tol
             result = module(inputs[0], (inputs[1], inputs[2]))
         if check_scratch:
             used = sorted(n for n in recorder.names if any(w in n.lower() for w in ("lstm", "rnn", "gru")))
-            _require(not used, where, f"the cell must be written from scratch, but forward called torch's {used}")
+            _require(not used, where, PROBE_MESSAGES["forward called torch"].format(used=used))
         _require(isinstance(result, (tuple, list)) and len(result) == 2, where,
-                 f"forward must return a tuple (h, c), got {type(result).__name__}")
+                 PROBE_MESSAGES["forward's outputs"].format(kind=type(result).__name__))
         h, c = result
         _require(tuple(h.shape) == tuple(c.shape) == (N, H), where,
-                 f"forward returned h {tuple(h.shape)} and c {tuple(c.shape)}, expected {(N, H)} each")
+                 PROBE_MESSAGES["forward's shapes"].format(h=tuple(h.shape), c=tuple(c.shape), expected=(N, H)))
         ((h * torch.from_numpy(w_h)).sum() + (c * torch.from_numpy(w_c)).sum()).backward()
         parameters = dict(module.named_parameters())
         outputs = {"h": h.detach().numpy(), "c": c.detach().numpy()}
         for key, tensor in zip(("dx", "dh", "dc"), inputs):
-            _require(tensor.grad is not None, where, f"no gradient reached the input {key[1:]}: is it detached?")
+            _require(tensor.grad is not None, where, PROBE_MESSAGES["input detached"].format(name=key[1:]))
             outputs[key] = tensor.grad.numpy()
         for key in MODULE_PARAMETERS:
-            _require(parameters[key].grad is not None, where, f"{key} received no gradient: is it used in forward?")
+            _require(parameters[key].grad is not None, where, PROBE_MESSAGES["parameter unused"].format(name=key))
             outputs["d" + key] = parameters[key].grad.numpy()
         return outputs
 
@@ -357,16 +380,17 @@ def _module_case(name, seed, N, D, H, dtype=torch.float64, zero_state=False, tol
         try:
             module = cls(D, H)
         except Exception as error:
-            raise AssertionError(f"{where}: LSTMCellScratch({D}, {H}) raised {type(error).__name__}: {error}") from None
-        _require(isinstance(module, torch.nn.Module), where, "LSTMCellScratch must be a subclass of torch.nn.Module")
+            raise AssertionError(f"{where}: " + PROBE_MESSAGES["constructor raised"].format(
+                D=D, H=H, error=f"{type(error).__name__}: {error}")) from None
+        _require(isinstance(module, torch.nn.Module), where, PROBE_MESSAGES["not a module"])
         for sub in module.modules():
             _require(not isinstance(sub, (torch.nn.RNNBase, torch.nn.RNNCellBase)), where,
-                     f"the cell must be written from scratch, but it contains a torch.nn.{type(sub).__name__}")
+                     PROBE_MESSAGES["contains torch's"].format(module=type(sub).__name__))
         module = module.to(dtype)
         shapes = {k: tuple(v.shape) for k, v in module.state_dict().items()}
         expected_shapes = {k: tuple(v.shape) for k, v in state.items()}
-        _require(shapes == expected_shapes, where, f"the module's parameters are {shapes}; the grader loads "
-                 f"nn.LSTMCell's weights, so they must be exactly {expected_shapes}")
+        _require(shapes == expected_shapes, where,
+                 PROBE_MESSAGES["parameter shapes"].format(shapes=shapes, expected=expected_shapes))
         module.load_state_dict(state)
         outputs = forward_backward(module, check_scratch=True)
         torch_cell = torch.nn.LSTMCell(D, H).to(dtype)

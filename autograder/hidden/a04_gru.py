@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..judge.checking import FLOAT32_TOL, Case, ReferenceWithTwins, check_function, generator
+from ..judge.checking import FLOAT32_TOL, Case, Detail, ReferenceWithTwins, check_function, generator
 from ..judge.checking import call_probe as _call
 from ..judge.checking import random_normal as rn
 from ..reference import gru
@@ -86,12 +86,12 @@ def _backward_args(seed, N, D, H, scale=1.0, dtype="float64"):
 def _named_gradients(result):
     """(dx, dh_prev, grads) as one flat dict {dx, dh_prev, dW_z, ...}, so that a mismatch names its gradient."""
     if not isinstance(result, (tuple, list)) or len(result) != 3:
-        raise AssertionError(f"gru_step_backward should return a tuple (dx, dh_prev, grads), "
-                             f"got {type(result).__name__}")
+        raise AssertionError(Detail.SHOULD_RETURN.format(function="gru_step_backward", outputs="(dx, dh_prev, grads)",
+                                                         kind=type(result).__name__))
     dx, dh_prev, grads = result
     if not isinstance(grads, dict):
-        raise AssertionError(f"gru_step_backward: grads should be a dict with the keys {list(PARAM_NAMES)}, "
-                             f"got {type(grads).__name__}")
+        raise AssertionError(Detail.NOT_A_DICT.format(name="gru_step_backward: grads", keys=list(PARAM_NAMES),
+                                                      kind=type(grads).__name__))
     return {"dx": dx, "dh_prev": dh_prev, **{"d" + str(k): v for k, v in grads.items()}}
 
 

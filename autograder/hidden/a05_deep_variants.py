@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..judge.checking import FLOAT32_TOL, Case, ReferenceWithTwins, check_function, generator, seeded
+from ..judge.checking import FLOAT32_TOL, Case, Detail, ReferenceWithTwins, check_function, generator, seeded
 from ..judge.checking import call_probe as _call
 from ..judge.checking import random_normal as rn
 from ..reference import deep
@@ -117,7 +117,8 @@ def _irnn_properties(D, H, seed, std, statistics):
     def run(fn):
         result = fn(D, H, seed=seed, std=std)
         if not isinstance(result, (tuple, list)) or len(result) != 3:
-            raise AssertionError(f"irnn_init should return a tuple (W_xh, W_hh, b_h), got {type(result).__name__}")
+            raise AssertionError(Detail.SHOULD_RETURN.format(function="irnn_init", outputs="(W_xh, W_hh, b_h)",
+                                                             kind=type(result).__name__))
         W_xh, W_hh, b_h = (np.asarray(a, dtype=float) for a in result)
         props = {"W_xh.shape": np.array(W_xh.shape), "W_hh": W_hh, "b_h": b_h}
         if statistics and W_xh.shape == (H, D):

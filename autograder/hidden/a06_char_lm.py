@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import torch
 
-from ..judge.checking import (FLOAT32_TOL, Case, Observed, arrays_in, check_function, generator,
+from ..judge.checking import (FLOAT32_TOL, Case, Detail, Observed, arrays_in, check_function, generator,
                                random_normal as rn, seeded)
 from ..reference import char_lm
 from ..reference.activations import ACTIVATIONS as ACTIVATION_FUNCTIONS
@@ -27,6 +27,10 @@ f32 = dict(dtype="float32")
 LSTM_NAMES = ("W_f", "b_f", "W_i", "b_i", "W_c", "b_c", "W_o", "b_o")
 PARAM_NAMES = ("W_emb",) + LSTM_NAMES + ("W_hy", "b_y")
 STEP_OUTPUT = "(new_params, loss, grad_norm, h_T, c_T)"
+
+
+# What the probes' own checks say that checking.Detail does not (the grader words them from these templates).
+PROBE_MESSAGES = {"chunks": "expected a list of (x, y)", "chunk": "each chunk must be a pair (x, y)"}
 
 
 def _require(condition, where, message):
@@ -113,7 +117,8 @@ def _backward_vs_autograd(seed, N, T, V, E):
         (torch.nn.functional.embedding(torch.from_numpy(ids), W) * torch.from_numpy(g)).sum().backward()
         got = fn(g.copy(), ids.copy(), V)
         where = "embedding_backward [equals torch.autograd]"
-        _require(np.shape(got) == (V, E), where, f"dW_emb has shape {np.shape(got)}, expected {(V, E)}")
+        _require(np.shape(got) == (V, E), where,
+                 Detail.WRONG_SHAPE.format(name="dW_emb", got=np.shape(got), expected=(V, E)))
         return {"dW_emb minus torch.autograd's gradient": np.asarray(got, dtype=float) - W.grad.numpy()}
     return Case("equals torch.autograd (repeated ids)", run=run, rtol=0.0, atol=1e-12)
 
@@ -149,14 +154,16 @@ def _loss_vs_torch(seed, N, T, V, name="equals torch's masked cross-entropy and 
     def run(fn):
         result = fn(logits.copy(), targets.copy(), mask.copy())
         where = "temporal_softmax_loss [equals torch]"
-        _require(isinstance(result, (tuple, list)) and len(result) == 2, where, "expected (loss, dlogits)")
+        _require(isinstance(result, (tuple, list)) and len(result) == 2, where,
+                 Detail.EXPECTED_OUTPUTS.format(outputs="(loss, dlogits)"))
         x = torch.tensor(logits, requires_grad=True)
         per = torch.nn.functional.cross_entropy(x.reshape(-1, V), torch.from_numpy(targets).reshape(-1),
                                                 reduction="none")
         m = torch.from_numpy(mask).reshape(-1)
         loss = (per * m).sum() / m.sum()
         loss.backward()
-        _require(np.shape(result[1]) == (N, T, V), where, f"dlogits has shape {np.shape(result[1])}")
+        _require(np.shape(result[1]) == (N, T, V), where,
+                 Detail.WRONG_SHAPE.format(name="dlogits", got=np.shape(result[1]), expected=(N, T, V)))
         return {"loss minus torch's": float(result[0]) - loss.item(),
                 "dlogits minus torch.autograd's": np.asarray(result[1], dtype=float) - x.grad.numpy()}
     return Case(name, run=run, rtol=0.0, atol=1e-12)
@@ -175,9 +182,9 @@ def _stream_carries(seed, L, B, T):
     def run(fn):
         chunks = fn(ids.copy(), B, T)
         where = "stream_batches [chunks glued together]"
-        _require(isinstance(chunks, (list, tuple)) and len(chunks) > 0, where, "expected a list of (x, y)")
+        _require(isinstance(chunks, (list, tuple)) and len(chunks) > 0, where, PROBE_MESSAGES["chunks"])
         _require(all(isinstance(c, (list, tuple)) and len(c) == 2 for c in chunks), where,
-                 "each chunk must be a pair (x, y)")
+                 PROBE_MESSAGES["chunk"])
         return {"inputs glued across chunks": np.concatenate([np.asarray(c[0]) for c in chunks], axis=1),
                 "targets glued across chunks": np.concatenate([np.asarray(c[1]) for c in chunks], axis=1)}
     return Case("each row continues across chunks", run=run, rtol=0.0, atol=0.0)
@@ -208,12 +215,13 @@ def _step_args(seed, N, T, V, E, H, lr=0.1, max_norm=0.05, dtype="float64", pad_
 
 def _step_structure(result, where, params):
     _require(isinstance(result, (tuple, list)) and len(result) == 5, where,
-             "expected (new_params, loss, grad_norm, h_T, c_T)")
+             Detail.EXPECTED_OUTPUTS.format(outputs=STEP_OUTPUT))
     _require(isinstance(result[0], dict) and set(PARAM_NAMES) <= set(result[0]), where,
-             f"new_params must be a dict with the keys {list(PARAM_NAMES)}")
+             Detail.MUST_BE_DICT.format(name="new_params", keys=list(PARAM_NAMES)))
     for k in PARAM_NAMES:
         _require(np.shape(result[0][k]) == np.shape(params[k]), where,
-                 f"new_params[{k!r}] has shape {np.shape(result[0][k])}, expected {np.shape(params[k])}")
+                 Detail.WRONG_SHAPE.format(name=f"new_params[{k!r}]", got=np.shape(result[0][k]),
+                                           expected=np.shape(params[k])))
 
 
 def _two_chunks(seed, N, V, E, H):

@@ -39,10 +39,12 @@ def hint(mistake: Mistake, language: str = "en") -> str:
 
 def wording(language: str = "en") -> Wording:
     """The words of a verdict in `language` (the judge, judge/verdicts.py, knows no language): each of its
-    sentences, and the hidden cases' names, from the grader's catalogue; English where it has no translation."""
+    sentences, the hidden cases' names and the judge's templates (what is wrong in a case, a fault's place), from
+    the grader's catalogue; English where it has no translation."""
     sentences = {field: grader_text(english, language) or english for field, english in wording_sentences().items()}
     return Wording(hint=lambda mistake: hint(mistake, language),
-                   case_name=lambda name: grader_text(name, language) or name, **sentences)
+                   case_name=lambda name: grader_text(name, language) or name,
+                   text=lambda template: grader_text(template, language) or template, **sentences)
 
 
 def practice_wording(language: str = "en") -> Wording:

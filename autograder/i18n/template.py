@@ -9,6 +9,8 @@ import polib
 
 from .. import hidden
 from ..course import EXERCISES_DIR, list_assignments
+from ..judge.checking import detail_templates
+from ..judge.faults import place_templates
 from ..judge.verdicts import wording_sentences
 from .code_prose import KINDS, cell_role, prose_pieces
 from .hints import GRADE_NOTE, HINT, PRACTICE_SENTENCES
@@ -17,14 +19,21 @@ from .translation import CODE_SUFFIX
 
 def grader_messages() -> list[tuple[str, str]]:
     """[(English message, where it comes from)] in course order, each once: the sentences of a verdict, the
-    hidden cases' names, the known mistakes' names and messages."""
+    judge's templates, the hidden cases' names and probes' messages, the known mistakes' names and messages."""
     found = {HINT: "the sentence around a known mistake (autograder/i18n/hints.py)"}
     found.update((text, "the feedback page's verdicts (autograder/judge/verdicts.py, Wording)")
                  for text in wording_sentences().values())
     found.update((text, "the student edition's check, on practice cases (autograder/i18n/hints.py)")
                  for text in [*PRACTICE_SENTENCES.values(), GRADE_NOTE])
+    found.update((text, "what is wrong in a hidden case (autograder/judge/checking.py, Detail): keep each {...}")
+                 for text in detail_templates())
+    found.update((text, "a fault's place, in the diagnosis (autograder/judge/faults.py, Place): keep each {...}")
+                 for text in place_templates())
     for assignment in list_assignments():
-        for function, cases in hidden.load(assignment).CHECKS.items():  # the names the feedback's case lines show
+        module = hidden.load(assignment)
+        found.update((text, f"{assignment}: a probe's own check (PROBE_MESSAGES): keep each {{...}}")
+                     for text in getattr(module, "PROBE_MESSAGES", {}).values())
+        for function, cases in module.CHECKS.items():  # the names the feedback's case lines show
             for case in cases:
                 found.setdefault(case.name, f"{assignment}: {function}, a hidden case's name")
         for function, mistakes in hidden.mistakes(assignment).items():

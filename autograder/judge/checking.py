@@ -11,8 +11,10 @@ import contextlib
 import copy
 import hashlib
 import inspect
+import re
+import string
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator, Optional, Sequence
+from typing import Any, Callable, Iterator, Mapping, Optional, Sequence
 
 import numpy as np
 
@@ -57,6 +59,108 @@ class Case:
     def outputs(self, fn: Callable) -> Any:
         """fn's outputs on this case."""
         return self.observe(fn)[0]
+
+
+@dataclass(frozen=True)
+class Message:
+    """A sentence as data: an English template with named fields, and their values (a value may be a Message
+    itself). Rendered in English it is the id that results and cases.csv keep; a student reads it rendered with
+    the translation of each template (Wording.text), so no sentence is pieced together from English words.
+
+    The templates are listed for the catalogue: Detail's here, each hidden module's PROBE_MESSAGES."""
+    template: str
+    values: Mapping[str, Any] = field(default_factory=dict)
+
+    def render(self, translate: Callable[[str], str] = str) -> str:
+        """The sentence with each template translated by `translate` (English where a translation does not take
+        the same fields: a catalogue's slip costs the student the translation, never the message)."""
+        values = {key: value.render(translate) if isinstance(value, Message) else value
+                  for key, value in self.values.items()}
+        try:
+            return translate(self.template).format(**values)
+        except (KeyError, IndexError, ValueError):
+            return self.template.format(**values)
+
+    def __str__(self) -> str:
+        return self.render()
+
+    @classmethod
+    def literal(cls, text: str) -> Message:
+        """A text that is no template's (a student's exception, a probe's message no template matches)."""
+        return cls("{text}", {"text": text})
+
+    @classmethod
+    def parse(cls, text: str, templates: Sequence[str]) -> Message | None:
+        """The Message whose English rendering is `text`, from the first of `templates` that matches it; None if
+        none does. (A probe's message arrives from the kernel as text: this recovers what to translate.)"""
+        for template in templates:
+            found = _template_pattern(template).fullmatch(text)
+            if found:
+                return cls(template, found.groupdict())
+        return None
+
+
+def _template_pattern(template: str) -> re.Pattern:
+    pattern, seen = [], set()
+    for literal, name, _spec, _conversion in string.Formatter().parse(template):
+        pattern.append(re.escape(literal))
+        if name is not None:
+            pattern.append(f"(?P={name})" if name in seen else f"(?P<{name}>.+?)")
+            seen.add(name)
+    return re.compile("".join(pattern), re.DOTALL)
+
+
+class Detail:
+    """What is wrong with one output or one case, as a template (Message): the judge's only sentences."""
+    NOT_A_SEQUENCE = "{name} should be a tuple of {count} items, got {kind}"
+    WRONG_LENGTH = "{name} should have {count} items, got {got}"
+    NOT_A_DICT = "{name} should be a dict with keys {keys}, got {kind}"
+    MISSING_KEYS = "{name} is missing the keys {keys}"
+    NONE = "{name} is None: did the function forget to return it?"
+    OUTPUT_RAISED = "{name}: the call raised {error}"
+    NOT_NUMERIC = "{name} should be numeric, got {got}"
+    WRONG_KIND = "{name} should be {want}, got {have}"
+    TENSOR_NOT_ARRAY = "{name} should be {want}, got {have} (convert with .detach().numpy())"
+    WRONG_SHAPE = "{name} has shape {got}, expected {expected}"
+    NOT_FINITE = "{name} contains nan or inf; the reference is finite (an overflow?)"
+    DIFFERS = ("{name} differs from the reference by up to {difference} (at index {index}: got {got}, "
+               "expected {expected}; tolerance rtol={rtol}, atol={atol})")
+    WRONG_DTYPE = ("{name} has dtype {got}, expected {expected} (the dtype the inputs have: keep it, neither "
+                   "upcast nor downcast)")
+    REFERENCE_RAISED = "the reference itself raised {error} (a fault of the grader, not of your code)"
+    FLOATING_POINT = ("numpy reported '{error}'. Use a numerically stable formulation (no exp of large positive "
+                      "numbers).")
+    MALFORMED = ("{error}: the hidden-test outputs are not what the grader's test cell sends (was IPython's "
+                 "display replaced?), so this case fails")
+    CALL_RAISED = "the call raised {error}"
+    INPUTS_NOT_REPORTED = "the inputs after the call were not reported"
+    INPUT_NOT_REPORTED = "the input {label} after the call was not reported"
+    INPUT_CHANGED = ("the call changed its input {label}. A function must leave its inputs as it found them: an "
+                     "in-place update such as `x -= x.max()` or `c *= f` writes into the caller's array; write "
+                     "`x = x - x.max()`, `c = c * f`")
+    ARGUMENT = "argument {number}"
+    # What the hidden modules' probes check in the kernel before anything is compared (with each module's own
+    # PROBE_MESSAGES): the probe raises the English; the grader words it from the template it matches.
+    EXPECTED_OUTPUTS = "expected {outputs}"
+    MUST_BE_DICT = "{name} must be a dict with the keys {keys}"
+    SHOULD_RETURN = "{function} should return a tuple {outputs}, got {kind}"
+    NUMPY_ARRAY = "a numpy array"
+    TORCH_TENSOR = "a torch tensor"
+    LIST = "a list"
+    TUPLE = "a tuple"
+
+
+def detail_templates() -> list[str]:
+    """Every template of Detail, in order: what the grader's catalogue translates."""
+    return [value for name, value in vars(Detail).items() if name.isupper()]
+
+
+class Mismatch(AssertionError):
+    """An output that does not match the reference's: an AssertionError whose message is a Message."""
+
+    def __init__(self, template: str, **values: Any) -> None:
+        self.detail = Message(template, values)
+        super().__init__(str(self.detail))
 
 
 class Observed:
@@ -149,59 +253,60 @@ def random_normal(seed: int, *shape: int, scale: float = 1.0, dtype: Any = np.fl
 
 
 def assert_matches(got: Any, expected: Any, name: str, rtol: float, atol: float) -> None:
-    """Compare an output with the reference's, recursively through tuples, lists and dicts."""
+    """Compare an output with the reference's, recursively through tuples, lists and dicts; raise a Mismatch."""
     if isinstance(expected, (tuple, list)):
         if not isinstance(got, (tuple, list)):
-            raise AssertionError(f"{name} should be a tuple of {len(expected)} items, got {type(got).__name__}")
+            raise Mismatch(Detail.NOT_A_SEQUENCE, name=name, count=len(expected), kind=type(got).__name__)
         if len(got) != len(expected):
-            raise AssertionError(f"{name} should have {len(expected)} items, got {len(got)}")
+            raise Mismatch(Detail.WRONG_LENGTH, name=name, count=len(expected), got=len(got))
         for i, (g, e) in enumerate(zip(got, expected)):
             assert_matches(g, e, f"{name}[{i}]", rtol, atol)
         return
     if isinstance(expected, dict):
         if not isinstance(got, dict):
-            raise AssertionError(f"{name} should be a dict with keys {sorted(expected)}, got {type(got).__name__}")
+            raise Mismatch(Detail.NOT_A_DICT, name=name, keys=sorted(expected), kind=type(got).__name__)
         missing = sorted(set(expected) - set(got))
         if missing:
-            raise AssertionError(f"{name} is missing the keys {missing}")
+            raise Mismatch(Detail.MISSING_KEYS, name=name, keys=missing)
         for key in expected:
             assert_matches(got[key], expected[key], f"{name}[{key!r}]", rtol, atol)
         return
     if got is None:
-        raise AssertionError(f"{name} is None: did the function forget to return it?")
+        raise Mismatch(Detail.NONE, name=name)
     if isinstance(got, Raised):
-        raise AssertionError(f"{name}: the call raised {got!r}")
+        raise Mismatch(Detail.OUTPUT_RAISED, name=name, error=repr(got))
     if isinstance(got, Unreadable):
-        raise AssertionError(f"{name} should be numeric, got {got!r}")
+        raise Mismatch(Detail.NOT_NUMERIC, name=name, got=repr(got))
     _assert_same_kind(got, expected, name)
     try:
         got_array = np.asarray(got, dtype=float) if not _is_tensor(got) else got.detach().numpy()
     except (TypeError, ValueError):
-        raise AssertionError(f"{name} should be numeric, got {type(got).__name__}") from None
+        raise Mismatch(Detail.NOT_NUMERIC, name=name, got=type(got).__name__) from None
     expected_array = np.asarray(expected, dtype=float) if not _is_tensor(expected) else expected.detach().numpy()
     if got_array.shape != expected_array.shape:
-        raise AssertionError(f"{name} has shape {got_array.shape}, expected {expected_array.shape}")
+        raise Mismatch(Detail.WRONG_SHAPE, name=name, got=got_array.shape, expected=expected_array.shape)
     _assert_same_dtype(got, expected, name)
     got_array, expected_array = got_array.astype(float), expected_array.astype(float)
     if not np.all(np.isfinite(got_array)) and np.all(np.isfinite(expected_array)):
-        raise AssertionError(f"{name} contains nan or inf; the reference is finite (an overflow?)")
+        raise Mismatch(Detail.NOT_FINITE, name=name)
     diff = np.abs(got_array - expected_array)
     bound = atol + rtol * np.abs(expected_array)
     if np.any(diff > bound):
         worst = np.unravel_index(np.argmax(diff - bound), diff.shape) if diff.ndim else ()
-        raise AssertionError(
-            f"{name} differs from the reference by up to {diff.max():.3g} "
-            f"(at index {tuple(int(i) for i in worst)}: got {got_array[worst]:.6g}, "
-            f"expected {expected_array[worst]:.6g}; tolerance rtol={rtol:g}, atol={atol:g})")
+        raise Mismatch(Detail.DIFFERS, name=name, difference=f"{diff.max():.3g}",
+                       index=tuple(int(i) for i in worst), got=f"{got_array[worst]:.6g}",
+                       expected=f"{expected_array[worst]:.6g}", rtol=f"{rtol:g}", atol=f"{atol:g}")
 
 
 def _kind(value):
     if _is_tensor(value):
-        return "a torch tensor"
+        return Message(Detail.TORCH_TENSOR)
     if isinstance(value, np.ndarray) and value.ndim:
-        return "a numpy array"
-    if isinstance(value, (list, tuple)):
-        return f"a {type(value).__name__}"
+        return Message(Detail.NUMPY_ARRAY)
+    if isinstance(value, list):
+        return Message(Detail.LIST)
+    if isinstance(value, tuple):
+        return Message(Detail.TUPLE)
     return None  # a scalar (Python number, numpy scalar, 0-d array): any of them will do
 
 
@@ -209,9 +314,10 @@ def _assert_same_kind(got, expected, name):
     """Where the reference returns an array (numpy or torch), the same kind is asked for: code built on it (the
     student's own numpy code, in the book) breaks on a tensor or a list, whatever their values."""
     want, have = _kind(expected), _kind(got)
-    if want in ("a numpy array", "a torch tensor") and have != want:
-        hint = " (convert with .detach().numpy())" if have == "a torch tensor" else ""
-        raise AssertionError(f"{name} should be {want}, got {have or type(got).__name__}{hint}")
+    if want is not None and want.template in (Detail.NUMPY_ARRAY, Detail.TORCH_TENSOR) and have != want:
+        tensor = have is not None and have.template == Detail.TORCH_TENSOR
+        raise Mismatch(Detail.TENSOR_NOT_ARRAY if tensor else Detail.WRONG_KIND, name=name, want=want,
+                       have=have or type(got).__name__)
 
 
 def _assert_same_dtype(got, expected, name):
@@ -221,8 +327,7 @@ def _assert_same_dtype(got, expected, name):
         return
     have = _dtype(got)
     if have is not None and have != want:
-        raise AssertionError(f"{name} has dtype {have}, expected {want} (the dtype the inputs have: "
-                             f"keep it, neither upcast nor downcast)")
+        raise Mismatch(Detail.WRONG_DTYPE, name=name, got=have, expected=want)
 
 
 def _dtype(value):
@@ -235,70 +340,87 @@ def _is_tensor(value):
     return type(value).__module__.startswith("torch") and hasattr(value, "detach")
 
 
-def judge_case(case: Case, got: Any, expected: Any, where: str, output_name: str,
-               parameters: tuple[str, ...] = ()) -> str | None:
+def judge_case(case: Case, got: Any, expected: Any, output_name: str, parameters: tuple[str, ...] = (),
+               probe_messages: Sequence[str] = ()) -> Message | None:
     """None if one case's observation (outputs, inputs after the call) agrees with the reference's, else why not.
 
     got / expected: (outputs, inputs) pairs from Case.observe, or Raised for a call that raised.
+    probe_messages: the hidden module's PROBE_MESSAGES, the templates of its probes' own checks.
     """
     if isinstance(expected, Raised):
-        return f"{where}: the reference itself raised {expected!r} (a fault of the grader, not of your code)"
+        return Message(Detail.REFERENCE_RAISED, {"error": repr(expected)})
     if isinstance(got, Raised):
         if got.kind == "FloatingPointError":
-            return (f"{where}: numpy reported '{got.message}'. Use a numerically stable "
-                    f"formulation (no exp of large positive numbers).")
+            return Message(Detail.FLOATING_POINT, {"error": got.message})
         if got.kind == "MalformedEmission":
-            return (f"{where}: {got.message}: the hidden-test outputs are not what the grader's test cell sends "
-                    f"(was IPython's display replaced?), so this case fails")
-        if got.kind == "AssertionError" and got.message.startswith(where.split(" [")[0]):
-            return got.message  # a probe's own structural check, already phrased for the student
-        return f"{where}: the call raised {got!r}"
+            return Message(Detail.MALFORMED, {"error": got.message})
+        if got.kind == "AssertionError":
+            said = probe_said(got.message, probe_messages)
+            if said is not None:
+                return said  # a probe's own structural check, already phrased for the student
+        return Message(Detail.CALL_RAISED, {"error": repr(got)})
     (got_out, got_inputs), (want_out, want_inputs) = got, expected
     try:
-        assert_matches(got_out, want_out, f"{where}: {output_name}", case.rtol, case.atol)
+        assert_matches(got_out, want_out, output_name, case.rtol, case.atol)
         if want_inputs:
             if not isinstance(got_inputs, dict):
-                return f"{where}: the inputs after the call were not reported"
+                return Message(Detail.INPUTS_NOT_REPORTED)
             for label, want in want_inputs.items():
                 if label not in got_inputs:
-                    return f"{where}: the input {label} after the call was not reported"
+                    return Message(Detail.INPUT_NOT_REPORTED, {"label": label})
                 try:
                     assert_matches(got_inputs[label], want, label, case.rtol, case.atol)
                 except AssertionError:
-                    return (f"{where}: the call changed its input {input_label(label, parameters)}. A function must leave its inputs as "
-                            f"it found them: an in-place update such as `x -= x.max()` or `c *= f` writes into "
-                            f"the caller's array; write `x = x - x.max()`, `c = c * f`")
-    except AssertionError as failure:
-        return str(failure)
+                    return Message(Detail.INPUT_CHANGED, {"label": input_label(label, parameters)})
+    except Mismatch as failure:
+        return failure.detail
     return None
+
+
+def probe_said(message: str, probe_messages: Sequence[str]) -> Message | None:
+    """What a probe's own check said, as a Message with its place ("function [case]: ") taken off: an
+    AssertionError whose text is one of the module's PROBE_MESSAGES or of Detail's, or that names its place as a
+    probe does;
+    else None (an assert of the student's own is a call that raised)."""
+    place = re.match(r"[A-Za-z_][A-Za-z0-9_]* \[[^\n]*?\]: ", message)
+    text = message[place.end():] if place else message
+    said = Message.parse(text, [*probe_messages, *detail_templates()])
+    return said if said is not None or place is None else Message.literal(text)
 
 
 @dataclass
 class CaseResult:
+    """One hidden case's verdict. message: in English, "function [case]: detail", the id results keep; detail:
+    the same as a Message, which the student reads in their language (None when the case passed)."""
     name: str
     passed: bool
     message: str = ""
+    detail: Message | None = field(default=None, compare=False)
 
 
 def judge(function_name: str, cases: list[Case], got: list[Any], expected: list[Any], output_name: str = "result",
-          parameters: tuple[str, ...] = ()) -> list[CaseResult]:
+          parameters: tuple[str, ...] = (), probe_messages: Sequence[str] = ()) -> list[CaseResult]:
     """Per case, a CaseResult: the student's observations `got` against the reference's `expected`.
 
-    parameters: the reference's parameter names, to name a changed input ("c_prev", not "#0")."""
+    parameters: the reference's parameter names, to name a changed input ("c_prev", not "#0").
+    probe_messages: the templates of the probes' own checks (the hidden module's PROBE_MESSAGES)."""
     results = []
     for case, mine, want in zip(cases, got, expected):
-        message = judge_case(case, mine, want, f"{function_name} [{case.name}]", output_name, parameters)
-        results.append(CaseResult(case.name, message is None, message or ""))
+        detail = judge_case(case, mine, want, output_name, parameters, probe_messages)
+        message = "" if detail is None else f"{function_name} [{case.name}]: {detail}"
+        results.append(CaseResult(case.name, detail is None, message, detail))
     return results
 
 
-def input_label(label: str, parameters: tuple[str, ...]) -> str:
-    """"#1['W_f']" -> "params['W_f']" given the parameter names (x_t, params, ...)."""
+def input_label(label: str, parameters: tuple[str, ...]) -> str | Message:
+    """"#1['W_f']" -> "params['W_f']" given the parameter names (x_t, params, ...); "argument 4['W_f']" past
+    them."""
     if label.startswith("#"):
         index, rest = label[1:].split("[", 1) if "[" in label else (label[1:], None)
         if index.isdigit() and int(index) < len(parameters):
             return parameters[int(index)] + ("[" + rest if rest is not None else "")
-        return f"argument {int(index) + 1}" + ("[" + rest if rest is not None else "")
+        argument = Message(Detail.ARGUMENT, {"number": int(index) + 1})
+        return argument if rest is None else Message("{argument}[{rest}", {"argument": argument, "rest": rest})
     return label
 
 

@@ -30,7 +30,7 @@ from typing import Any, Callable, Iterator, NamedTuple
 
 import numpy as np
 
-from .checking import Case, Raised, Unreadable, input_label, judge_case, observe_safely
+from .checking import Case, Message, Raised, Unreadable, input_label, judge_case, observe_safely
 from .mistakes import Mistake, agrees
 from .mutations import mutants
 
@@ -48,6 +48,37 @@ MAX_MODELS = 400
 RESTART = "each step starts again from the initial state"
 NEGATED = " of the negated pre-activation"
 NEGATED_SIGMOID = "sigmoid" + NEGATED  # per function: a guard against a declaration that multiplies them
+
+
+class Place:
+    """How a fault's place (Finding.where) joins names: in English it is the id results keep; a student reads it
+    with each template translated (render_place). A name itself is code and stays as it is."""
+    BOTH = "{first} and {second}"     # two things exchanged: "W_xh and W_hh", "z and 1 - z"
+    IN = "{name} in {site}"           # a nonlinearity of a function it calls: "tanh in rnn_step"
+    EITHER = "{first} or {second}"    # where several places agree: "W_hh or b_h"
+
+    @classmethod
+    def join(cls, places: list[str]) -> str:
+        """The places as one, "a or b or c"."""
+        joined = places[0]
+        for place in places[1:]:
+            joined = cls.EITHER.format(first=joined, second=place)
+        return joined
+
+
+def place_templates() -> list[str]:
+    """Place's templates: what a catalogue translates of a place."""
+    return [Place.BOTH, Place.IN, Place.EITHER]
+
+
+def render_place(where: str, translate: Callable[[str], str] = str) -> str:
+    """A place as the student reads it: "tanh in rnn_step or W_hh" with each joining template translated."""
+    for template in (Place.EITHER, Place.BOTH, Place.IN):
+        found = Message.parse(where, [template])
+        if found is not None:
+            parts = {key: render_place(value, translate) for key, value in found.values.items()}
+            return Message(template, parts).render(translate)
+    return where
 
 
 # ------------------------------------------------------------------------------------------ the fault models
@@ -443,7 +474,7 @@ def _model_specs(function: str, reference: Callable, cases: list[Case], output_n
         add(f"{label} negated", "sign", label, inputs=_transform(path, _negated))
         if all(_in_unit_interval(_get(called, path)) for called in arguments if _get(called, path) is not None):
             add(f"{label} left out (ones)", "missing-term", label, inputs=_transform(path, _ones))
-            add(f"1 - {label} for {label}", "swap", f"{label} and 1 - {label}", inputs=_transform(path, _complement))
+            add(f"1 - {label} for {label}", "swap", Place.BOTH.format(first=label, second=f"1 - {label}"), inputs=_transform(path, _complement))
         add(f"{label} doubled", "scale", label, inputs=_transform(path, _doubled))
         add(f"{label} halved", "scale", label, inputs=_transform(path, _halved))
         if any(len(s) == 2 for s in shapes[path]):
@@ -452,11 +483,11 @@ def _model_specs(function: str, reference: Callable, cases: list[Case], output_n
         if shapes[first] & shapes[second] and (len(first) == len(second) == 1
                                                or (len(first) == len(second) == 2 and first[0] == second[0])):
             a, b = path_label(first), path_label(second)
-            add(f"{a} and {b} exchanged", "swap", f"{a} and {b}", inputs=_swap(first, second))
+            add(f"{a} and {b} exchanged", "swap", Place.BOTH.format(first=a, second=b), inputs=_swap(first, second))
     for called in arguments[:1]:
         for name, value in called.items():
             for g1, g2, keys in _gate_pairs(value):
-                add(f"the {g1} and {g2} gates' parameters exchanged", "swap", f"{g1} and {g2}",
+                add(f"the {g1} and {g2} gates' parameters exchanged", "swap", Place.BOTH.format(first=g1, second=g2),
                     inputs=_swap_gates(name, keys))
     signature = inspect.signature(getattr(reference, "numpy_fn", reference))
     options = {(name,): {p.default} if isinstance(p.default, str) else set()
@@ -479,7 +510,8 @@ def _model_specs(function: str, reference: Callable, cases: list[Case], output_n
             add(f"{label} always {value!r}", fault, label, inputs=_option(path, lambda v, value=value: value, default))
         if len(values) == 2:
             first, second = sorted(values)
-            add(f"{label} {first!r} and {second!r} exchanged", "swap", f"{label} {first!r} and {second!r}",
+            add(f"{label} {first!r} and {second!r} exchanged", "swap",
+                Place.BOTH.format(first=f"{label} {first!r}", second=repr(second)),
                 inputs=_option(path, lambda v: second if v == first else first, default))
     scalars = sorted({name for called in arguments for name, v in called.items()
                       if isinstance(v, float) and not isinstance(v, bool) and v not in (0.0, 1.0)})
@@ -488,7 +520,8 @@ def _model_specs(function: str, reference: Callable, cases: list[Case], output_n
         add(f"{name} negated", "sign", name, inputs=_scalar(name, lambda v: -v))
     for path in floats:
         if len(path) == 1 and path[0] != "x" and all(len(s) == 3 and s[0] == 2 for s in shapes[path]):
-            add(f"{path[0]}[0] and {path[0]}[1] exchanged", "swap", f"{path[0]}[0] and {path[0]}[1]",
+            add(f"{path[0]}[0] and {path[0]}[1] exchanged", "swap",
+                Place.BOTH.format(first=f"{path[0]}[0]", second=f"{path[0]}[1]"),
                 inputs=_transform(path, lambda v: v[::-1].copy()))
     if ("x",) in floats and any(len(s) == 3 for s in shapes[("x",)]):
         add("x read backwards in time", "time", "x", inputs=_transform(("x",), _time_reversed))
@@ -503,7 +536,7 @@ def _model_specs(function: str, reference: Callable, cases: list[Case], output_n
                                FaultModel(activations[name])))
     sites, bindings = _activation_sites(reference, cases, activations)
     for site, name in sorted(sites):
-        where = name if site == function else f"{name} in {site}"
+        where = name if site == function else Place.IN.format(name=name, site=site)
         for substitute in SUBSTITUTES.get(name, ()):
             replacement = activations[substitute] if substitute else _identity
             what = f"{substitute} instead of {name}" if substitute else f"{name} left out"
@@ -617,7 +650,7 @@ def _output_specs(reference, results, output_name) -> list[_Spec]:
                 add(f"{name} averaged over the batch", "scale", label, _with_batch(at, _divided))
         if isinstance(item, dict):
             for g1, g2, keys in _gate_pairs(item):
-                add(f"{name}: the {g1} and {g2} gates exchanged", "swap", f"{g1} and {g2}",
+                add(f"{name}: the {g1} and {g2} gates exchanged", "swap", Place.BOTH.format(first=g1, second=g2),
                     at(_entries_swapped(keys)))
             if any(_is_float_array(v) and v.ndim == 2 for v in item.values()):
                 add(f"{name}: every matrix transposed", "transpose", name, at(_entries(2, _transposed)))
@@ -629,7 +662,7 @@ def _output_specs(reference, results, output_name) -> list[_Spec]:
             shapes = {(np.shape(r[a]), np.shape(r[b])) for r in results if isinstance(r, tuple) and len(r) > b
                       and _is_array(r[a]) and _is_array(r[b])}
             if shapes and all(sa == sb for sa, sb in shapes):
-                add(f"{names[a]} and {names[b]} exchanged", "swap", f"{names[a]} and {names[b]}",
+                add(f"{names[a]} and {names[b]} exchanged", "swap", Place.BOTH.format(first=names[a], second=names[b]),
                     _items_swapped(a, b))
     if all(_is_array(item) and item.ndim >= 3 for item in items):
         add("each sequence starts with the initial state (h_0 ... h_{T-1})", "time", None, _started_with_initial)
@@ -972,7 +1005,7 @@ def outcome_faults(cases: list[Case], got: list[Any], expected: list[Any], outpu
                    parameters: tuple[str, ...]) -> tuple[list[Outcome], Outcome | None]:
     """The classes the student's observations show against the reference's, each holding on every case; and,
     apart, the shape evidence (a fallback, named only where nothing else holds)."""
-    failing = [judge_case(c, g, e, "", "") is not None for c, g, e in zip(cases, got, expected)]
+    failing = [judge_case(c, g, e, "") is not None for c, g, e in zip(cases, got, expected)]
     if not any(failing) or any(isinstance(e, Raised) for e in expected):
         return [], None
     found = []
@@ -1073,7 +1106,7 @@ def _leaf_classes(cases, got, expected, names, parameters) -> list[Outcome]:
         classes["dtype"] |= dtype_only
         if value_wrong or dtype_only:
             holds["in-place"] = False
-        classes["in-place"] |= {input_label(label, parameters) if label.startswith("#") else label
+        classes["in-place"] |= {str(input_label(label, parameters)) if label.startswith("#") else label
                                 for label in changed_inputs}
     return [Outcome(k, ", ".join(sorted(classes[k])) or None) for k in classes if holds[k] and classes[k]]
 
@@ -1169,7 +1202,7 @@ def root_model(table: dict[str, Any], model: Mistake) -> tuple[Mistake, str] | N
 
 
 def failing_cases(expected: Any, got: list[Any]) -> list[bool]:
-    return [judge_case(c, g, e, "", "") is not None for c, g, e in zip(expected.cases, got, expected.observations)]
+    return [judge_case(c, g, e, "") is not None for c, g, e in zip(expected.cases, got, expected.observations)]
 
 
 def diagnose(function: str, table: dict[str, Any], got: list[Any], calls: Trace | None = None,
@@ -1225,7 +1258,7 @@ def _diagnose(function, table, got, calls, others, leave_out) -> Finding | None:
         return None  # nothing holds, or two classes (or a class nobody labelled) do: no diagnosis
     wheres = sorted({where for _, where, _ in evidence if where})
     details = {detail for _, _, detail in evidence}
-    return Finding((), classes.pop(), " or ".join(wheres) if wheres else None,
+    return Finding((), classes.pop(), Place.join(wheres) if wheres else None,
                    details.pop() if len(details) == 1 else "")
 
 
@@ -1268,7 +1301,7 @@ def agrees_in_values(cases: list[Case], got: list[Any], theirs: list[Any]) -> bo
 def _through_a_value(expected: Any, observations: list[Any]) -> bool:
     """Whether a model differs from the reference somewhere in a value (not only by raising): agreeing with it
     there tells more than agreeing on an error message, which only reflects the operands' shapes."""
-    return any(not isinstance(o, Raised) and judge_case(c, o, e, "", "") is not None
+    return any(not isinstance(o, Raised) and judge_case(c, o, e, "") is not None
                for c, o, e in zip(expected.cases, observations, expected.observations))
 
 

@@ -96,7 +96,7 @@ def agrees(cases: list[Case], got: list[Any], theirs: list[Any]) -> bool:
                     and (mine.kind, mine.message) == (other.kind, other.message)):
                 return False
             continue
-        if judge_case(case, mine, other, "", "") is not None or judge_case(case, other, mine, "", "") is not None:
+        if judge_case(case, mine, other, "") is not None or judge_case(case, other, mine, "") is not None:
             return False
     return True
 

@@ -22,7 +22,7 @@ from typing import Any, Callable, Iterator, NamedTuple
 
 from .checking import Case, CaseResult, Raised, judge, parameter_names
 from .faults import (UPSTREAM, Callee, Finding, Trace, callee_models, diagnose, distinct_models, fault_models,
-                     kept_models)
+                     kept_models, render_place)
 from .mistakes import Mistake, observations
 from .wire import CELL_VERDICT_KEY, MAX_EMISSION_BYTES, VERDICT_KEY, decode_calls, decode_observation
 
@@ -42,6 +42,8 @@ class Expected(NamedTuple):
     # "upstream", where the callee, named "<callee> → <the callee's model>").
     callee_models: list[Mistake] = []
     callee_observations: list[list] = []
+    # The templates of the hidden module's probes' own checks (its PROBE_MESSAGES), to word what they said.
+    probe_messages: tuple[str, ...] = ()
 
     @property
     def callees(self) -> set[str]:
@@ -101,7 +103,7 @@ def _expected_outputs(module: Any, kinds_of_fault: bool, functions: set[str] | N
                                                            observations(cases, through_callees), same_class=False)
         table[name] = Expected(cases, reference_observations, output_name, tuple(parameter_names(reference)), known,
                                observations(cases, known), models, model_observations, through_callees,
-                               callee_observations)
+                               callee_observations, tuple(getattr(module, "PROBE_MESSAGES", {}).values()))
     return {name: table[name] for name in module.CHECKS}
 
 
@@ -138,6 +140,7 @@ class Wording:
     catalogue; the defaults here are the English, and i18n.template lists them as the catalogue's messages)."""
     hint: Callable[[Mistake], str]  # the sentence naming a mistake and the book section that explains it
     case_name: Callable[[str], str] = str  # a hidden case's name as the student reads it (the English is its id)
+    text: Callable[[str], str] = str       # a template of the judge (checking.Detail, faults.Place, a probe's)
     diagnosis: str = "Diagnosis: "  # before the mistake that agrees on every case
     alternative: str = "Or: "       # before each further one that also agrees
     cases_passed: str = "{function}: {passed} of {total} hidden cases passed"
@@ -244,8 +247,8 @@ class Wording:
             key += "_" + finding.detail
         elif not finding.where and hasattr(self, key + "_somewhere"):
             key += "_somewhere"
-        return getattr(self, key).format(function=function, where=finding.where,
-                                         source=finding.source or finding.where)
+        where = render_place(finding.where, self.text) if finding.where else finding.where
+        return getattr(self, key).format(function=function, where=where, source=finding.source or where)
 
 
 def wording_sentences() -> dict[str, str]:
@@ -409,7 +412,8 @@ def judge_emission(function: str, expected: Expected, emission: dict, wording: W
     if decoded is None:
         return missing_verdict(function, expected.cases, wording)
     got, calls = decoded
-    results = judge(function, expected.cases, got, expected.observations, expected.output_name, expected.parameters)
+    results = judge(function, expected.cases, got, expected.observations, expected.output_name, expected.parameters,
+                    expected.probe_messages)
     finding = None
     if not all(r.passed for r in results):
         try:
@@ -445,10 +449,8 @@ def function_verdict(function: str, results: list[CaseResult], finding: Finding 
              else wording.all_cases_passed.format(function=function, total=len(results))]
     if failed:
         for r in results:
-            detail = r.message[len(f"{function} [{r.name}]: "):] if r.message.startswith(f"{function} [{r.name}]: ") \
-                else r.message
             outcome = wording.case_passed if r.passed else wording.case_failed
-            lines.append(f"  {outcome}  {wording.case_name(r.name)}" + ("" if r.passed else f": {detail}"))
+            lines.append(f"  {outcome}  {wording.case_name(r.name)}" + ("" if r.passed else f": {_detail(r, wording)}"))
         if mistakes:
             lines.append(wording.diagnosis + wording.hint(mistakes[0]))
             for other in mistakes[1:]:
@@ -457,12 +459,21 @@ def function_verdict(function: str, results: list[CaseResult], finding: Finding 
             lines.append(wording.diagnosis + diagnosis.message)
         elif catalogued:
             lines.append(wording.no_match)
-    first_failure = next((r.message for r in results if not r.passed), "")
+    first_failure = next((f"{function} [{wording.case_name(r.name)}]: {_detail(r, wording)}"
+                          for r in results if not r.passed), "")
     headline = first_failure + (" " + diagnosis.message if diagnosis.message else "")
     return FunctionVerdict(function, failed, headline or lines[0],
                            [CaseResult(r.name, r.passed, r.message) for r in results],
                            [m.as_dict() for m in mistakes], "\n".join(lines), diagnosis.as_dict() if failed else {},
                            finding)
+
+
+def _detail(result: CaseResult, wording: Wording) -> str:
+    """What is wrong in one failed case, in the student's language (its English message without its place)."""
+    if result.detail is not None:
+        return result.detail.render(wording.text)
+    place = f" [{result.name}]: "
+    return result.message.split(place, 1)[1] if place in result.message else result.message
 
 
 def cell_verdicts(notebook: Any) -> dict[str, CellVerdict]:
