@@ -11,12 +11,13 @@ from autograder.course import list_assignments
 from autograder.i18n.hints import wording
 from autograder.i18n.template import grader_messages
 from autograder.i18n.translation import grader_text
-from autograder.judge.checking import Case, Detail, Message, Raised, judge, judge_case, probe_said
+from autograder.judge.checking import (Case, Detail, Label, Message, Raised, judge, judge_case, label_templates,
+                                       labelled, probe_said)
 from autograder.judge.faults import Finding, Place, render_place
 from autograder.judge.verdicts import function_verdict
 
 # Templates that only join translated parts, and a text no template matches: nothing in them to translate.
-JOINING = {"{text}", "{argument}[{rest}"}
+JOINING = {"{text}", "{argument}[{rest}", "{name}[{quote}{label}{quote}]", "{first}{second}"}
 
 
 def templates_of(message: Message):
@@ -115,3 +116,40 @@ def test_the_english_id_is_unchanged_by_the_students_language():
                                   for c in verdict.cases if not c.passed)
     assert "참조 구현과" in verdict.text and "differs" not in verdict.text
     assert verdict.headline.startswith("sigmoid [") and "참조 구현과" in verdict.headline
+
+
+def keys_in(value, depth=0):
+    if isinstance(value, dict) and depth < 6:
+        for key, item in value.items():
+            yield key
+            yield from keys_in(item, depth + 1)
+    elif isinstance(value, (tuple, list)) and depth < 6:
+        for item in value:
+            yield from keys_in(item, depth + 1)
+
+
+@pytest.mark.parametrize("assignment", list_assignments())
+def test_every_label_a_probe_gives_an_output_has_a_form(assignment):
+    """A label of words ("h_next minus torch's h"), on any hidden case's outputs or inputs, is read through one of
+    Label's forms: a probe that gains a label without one fails here, not on a Korean page."""
+    labels = set()
+    for expected in hidden.expected(assignment, kinds_of_fault=False).values():
+        for observation in expected.observations:
+            labels |= {key for key in keys_in(observation) if isinstance(key, str) and " " in key}
+    for label in labels:
+        assert Message.parse(label, label_templates()) is not None, label
+
+
+def test_a_label_is_read_in_korean_and_its_name_kept_in_english():
+    name = """(h_next, c_next, cache)["h_next minus torch's h"]"""
+    message = Message(Detail.NOT_FINITE, {"name": labelled(name)})
+    assert str(message) == name + " contains nan or inf; the reference is finite (an overflow?)"
+    korean = message.render(wording("ko").text)
+    assert korean.startswith('(h_next, c_next, cache)["h_next − torch의 h"]에 nan이나 inf가 있다'), korean
+    nested = labelled("""result["params['W_f'] after the call"][0]""")
+    assert str(nested) == """result["params['W_f'] after the call"][0]"""
+    assert nested.render(wording("ko").text) == """result["호출 뒤의 params['W_f']"][0]"""
+    escaped = "result['it\\'s after the call']"
+    assert labelled(escaped) == escaped, "a key written with escapes is kept as it is"
+    assert labelled("result['W_f'][1]") == "result['W_f'][1]"
+    assert Label.UNCHANGED.format(name="x") == "x after the call (must be unchanged)"

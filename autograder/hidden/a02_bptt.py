@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..judge.checking import FLOAT32_TOL, Case, closure_probe, check_function, random_normal as rn
+from ..judge.checking import FLOAT32_TOL, Case, Label, closure_probe, check_function, random_normal as rn
 from ..reference import bptt
 from ..reference.activations import ACTIVATIONS as ACTIVATION_FUNCTIONS
 
@@ -140,7 +140,7 @@ def _gradient_probe(f, x, **kwargs):
     """Run the checker on a copy of x; return its estimate and what x looks like afterwards."""
     def run(fn):
         x_in = x.copy()
-        return {"gradient": fn(f, x_in, **kwargs), "x after the call (must be unchanged)": x_in}
+        return {"gradient": fn(f, x_in, **kwargs), Label.UNCHANGED.format(name="x"): x_in}
     return run
 
 
@@ -149,7 +149,7 @@ def _clip_probe(grads, max_norm):
     def run(fn):
         grads_in = copy.deepcopy(grads)
         return {"returned (clipped, total_norm)": fn(grads_in, max_norm),
-                "grads after the call (must be unchanged)": grads_in}
+                Label.UNCHANGED.format(name="grads"): grads_in}
     return run
 
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import torch
 
-from ..judge.checking import (FLOAT32_TOL, Case, Detail, Observed, arrays_in, check_function, generator,
+from ..judge.checking import (FLOAT32_TOL, Case, Detail, Label, Observed, arrays_in, check_function, generator,
                                random_normal as rn, seeded)
 from ..reference import char_lm
 from ..reference.activations import ACTIVATIONS as ACTIVATION_FUNCTIONS
@@ -75,7 +75,7 @@ def _typed(name, args, kind, inputs=(), **tolerance):
                 bool(floats) and all(a.dtype == np.dtype(kind) for a in floats))
         for label, value in zip(inputs, given):
             if label:
-                report[f"{label} after the call (must be unchanged)"] = value
+                report[Label.UNCHANGED.format(name=label)] = value
         return report
     return Case(name, run=run, **tolerance)
 

@@ -7,6 +7,7 @@ output, e.g. "rnn_step [batch of 1]: h_next has shape (2, 5), expected (1, 5)".
 """
 from __future__ import annotations
 
+import ast
 import contextlib
 import copy
 import hashlib
@@ -150,9 +151,79 @@ class Detail:
     TUPLE = "a tuple"
 
 
+class Label:
+    """The forms of the labels the probes give their outputs, where a label is words, not a name: a Detail names
+    an output as `result["h_next minus torch's h"]`, and the student reads the label in their language. The first
+    form that matches a label is its reading (tests/test_korean_verdicts.py requires one for every label)."""
+    UNCHANGED = "{name} after the call (must be unchanged)"
+    AFTER = "{name} after the call"
+    MINUS_TORCH_OUTPUT = "{value} minus torch's output"
+    MINUS_TORCH_OF = "{value} minus torch's {what}"
+    MINUS_TORCH = "{value} minus torch's"
+    MINUS_AUTOGRAD_GRADIENT = "{value} minus torch.autograd's gradient"
+    MINUS_AUTOGRAD = "{value} minus torch.autograd's"
+    MINUS_LSTM_CELL = "{value} minus nn.LSTMCell's"
+    MINUS_EMBEDDING = "minus torch.nn.Embedding's output"
+    MINUS_ONE_HOT = "minus one_hot(ids) @ W_emb"
+    REBUILT = "output of a layer rebuilt from your params minus the original's"
+    RELATIVE_ERROR = "relative error of {name} against {reference}"
+    INPUTS_GLUED = "inputs glued across chunks"
+    TARGETS_GLUED = "targets glued across chunks"
+    NEXT_NUMBER = "the generator's next number after the call (it tells how many numbers were drawn)"
+    RETURNED = "returned {outputs}"
+    AFTER_SECOND_CHUNK = "{name} after the second chunk"
+    LOSS_SECOND_CHUNK = "loss of the second chunk"
+    AFTER_TWO_STEPS = "parameters after two steps"
+    DRAWN = "how often each id was drawn in {calls} calls"
+    # Properties a probe reports as 1 (yes) or 0 (no).
+    STD_WITHIN = "W_xh.std() / std is between {low} and {high} (1 = yes)"
+    MEAN_BELOW = "|W_xh.mean()| / std is below {bound} (1 = yes)"
+    SAME_SEED = "the same seed gives the same W_xh (1 = yes)"
+    OTHER_SEED = "another seed gives another W_xh (1 = yes)"
+    ALL_NUMPY = "every array returned is a numpy array (1 = yes)"
+    FLOAT_DTYPE = "every float array returned has dtype {dtype} (1 = yes)"
+    ALL_DTYPE = "every array returned has dtype {dtype} (1 = yes)"
+    IDS_DTYPE = "ids is a numpy array of dtype {dtype} (1 = yes)"
+
+
 def detail_templates() -> list[str]:
-    """Every template of Detail, in order: what the grader's catalogue translates."""
-    return [value for name, value in vars(Detail).items() if name.isupper()]
+    """Every template of Detail, then of Label, in order: what the grader's catalogue translates."""
+    return [value for kind in (Detail, Label) for name, value in vars(kind).items() if name.isupper()]
+
+
+def label_templates() -> list[str]:
+    return [value for name, value in vars(Label).items() if name.isupper()]
+
+
+# A key in an output's name, "[...]" around a Python string literal as repr writes it.
+_QUOTED_KEY = re.compile(r"""\[('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")\]""")
+
+
+def labelled(name: str) -> str | Message:
+    """An output's name, with each key that is a probe's label (Label) as a Message: the English as it was,
+    and in the student's language the label's words."""
+    pieces = _QUOTED_KEY.split(name)
+    if len(pieces) == 1:
+        return name
+    joined: str | Message = pieces[0]
+    for quoted, after in zip(pieces[1::2], pieces[2::2]):
+        key = ast.literal_eval(quoted)  # a literal repr wrote: the reference's own keys
+        verbatim = isinstance(key, str) and quoted == quoted[0] + key + quoted[0]  # nothing escaped in it
+        label = Message.parse(key, label_templates()) if verbatim else None
+        if label is None:
+            joined = _joined(joined, f"[{quoted}]")
+        else:
+            joined = Message("{name}[{quote}{label}{quote}]", {"name": joined, "quote": quoted[0], "label": label})
+        joined = _joined(joined, after)
+    return joined
+
+
+def _joined(first: str | Message, second: str) -> str | Message:
+    if not second:
+        return first
+    if isinstance(first, str):
+        return first + second
+    return Message("{first}{second}", {"first": first, "second": second})
 
 
 class Mismatch(AssertionError):
@@ -373,7 +444,10 @@ def judge_case(case: Case, got: Any, expected: Any, output_name: str, parameters
                 except AssertionError:
                     return Message(Detail.INPUT_CHANGED, {"label": input_label(label, parameters)})
     except Mismatch as failure:
-        return failure.detail
+        detail = failure.detail
+        if isinstance(detail.values.get("name"), str):
+            detail = Message(detail.template, {**detail.values, "name": labelled(detail.values["name"])})
+        return detail
     return None
 
 
@@ -478,7 +552,7 @@ def call_probe(args: tuple, kwargs: dict | None = None, twin: str | None = None,
         result = after(result) if after is not None else result
         if inputs_after is None:
             return Observed(result, arrays_in(a, k))
-        return {"result": result, **{f"{name} after the call (must be unchanged)": value
+        return {"result": result, **{Label.UNCHANGED.format(name=name): value
                                      for name, value in zip(inputs_after, a) if name}}
     return run
 
