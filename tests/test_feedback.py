@@ -206,3 +206,14 @@ def test_plain_nbgrader_gets_the_same_page_in_english_without_math(graded):
     assert page.select(".verdict-line") and not page.find("script", string=re.compile("alert"))
     comment = READABLE_CODE.styles[Comment].split()[-1]
     assert f".highlight .c1 {{ color: {comment.upper()};" in str(page), "the code's colours that pass WCAG 2 AA"
+
+
+def test_the_case_lines_of_a_korean_page_are_korean(graded):
+    """What is wrong in each case, the headline of the failing cell and the counts: in the student's language."""
+    pages, _ = graded
+    english = " ".join(line.get_text() for line in pages["sign_flip_en"].select(".verdict-line"))
+    korean = " ".join(line.get_text() for line in pages["sign_flip_ko"].select(".verdict-line"))
+    assert "differs from the reference" in english and "hidden cases passed" in english
+    assert "참조 구현과" in korean and "숨겨진 사례" in korean
+    for words in ("differs from the reference", "hidden cases", "has shape", "the call raised", "FAIL"):
+        assert words not in pages["sign_flip_ko"].get_text(), words
