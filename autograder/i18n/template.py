@@ -12,6 +12,7 @@ from ..course import EXERCISES_DIR, list_assignments
 from ..judge.verdicts import wording_sentences
 from .code_prose import KINDS, cell_role, prose_pieces
 from .hints import GRADE_NOTE, HINT, PRACTICE_SENTENCES
+from .labels import CHECK_REPORT, FEEDBACK_LABELS
 from .translation import CODE_SUFFIX
 
 
@@ -23,6 +24,10 @@ def grader_messages() -> list[tuple[str, str]]:
                  for text in wording_sentences().values())
     found.update((text, "the student edition's check, on practice cases (autograder/i18n/hints.py)")
                  for text in [*PRACTICE_SENTENCES.values(), GRADE_NOTE])
+    found.update((text, f"the feedback page's label {key!r} (autograder/i18n/labels.py)")
+                 for key, text in FEEDBACK_LABELS.items())
+    found.update((text, f"the student check's report: {key!r} (autograder/i18n/labels.py)")
+                 for key, text in CHECK_REPORT.items())
     for assignment in list_assignments():
         for function, cases in hidden.load(assignment).CHECKS.items():  # the names the feedback's case lines show
             for case in cases:
