@@ -31,6 +31,7 @@ import nbformat
 from . import hidden
 from .course import EXERCISES_DIR, LANGUAGES, REPO_ROOT, SOLUTIONS_DIR, list_assignments
 from .i18n.hints import grade_note, hint, practice_wording
+from .i18n.labels import report_words
 from .i18n.translation import localized_name
 from .isolation.sandbox import kernel_shim
 from .judge.checking import detail_templates
@@ -126,6 +127,7 @@ def practice_words(table: dict) -> dict:
             "case_words": {field: {text: value(text) for text in domains[field]}
                            for field, value in values.items() if callable(value)},
             "grade_note": grade_note(language),
+            "report": report_words(language),  # the report's own lines: the counts, how the notebook runs
             "hints": {key: hint(mistake, language) for key, mistake in sorted(mistakes.items())}}
     return words
 

@@ -11,6 +11,7 @@ from types import SimpleNamespace
 import nbformat
 import pytest
 from bs4 import BeautifulSoup
+from bs4.element import Comment as HTMLComment
 from nbconvert.exporters import HTMLExporter
 from pygments.token import Comment
 
@@ -19,6 +20,7 @@ from autograder.course import EXERCISES_DIR
 from autograder.grading.student import prewarm
 from autograder.grading.layout import Layout, autograded_notebook
 from autograder.i18n.hints import hint
+from autograder.i18n.labels import FEEDBACK_LABELS, feedback_labels
 from autograder.i18n.sections import book_url, link_book_references, section_title, site_url
 from autograder.pipeline import feedback
 from autograder.pipeline.colours import CODE_BACKGROUND, READABLE_CODE, contrast
@@ -52,6 +54,12 @@ def test_images_get_nbconverts_placeholder_alt_text():
     page, _ = FeedbackExporter(template_name="classic").from_notebook_node(notebook())
     images = BeautifulSoup(page, "html.parser").find_all("img")
     assert images and all(img["alt"] == "No description has been provided for this image" for img in images)
+    # On a page in another language, in that language (feedback.write_feedback gives the labels).
+    page, _ = FeedbackExporter(template_name="classic").from_notebook_node(
+        notebook(), resources={"feedback": {"language": "ko", "labels": feedback_labels("ko")}})
+    images = BeautifulSoup(page, "html.parser").find_all("img")
+    korean = feedback_labels("ko")["image_without_alt"]
+    assert korean != FEEDBACK_LABELS["image_without_alt"] and images and all(img["alt"] == korean for img in images)
 
 
 # ------------------------------------------------------------------------- the course's pages, as graded
@@ -73,15 +81,45 @@ def sign_flip():
     return next(m for m in hidden.mistakes(A01)["sigmoid"] if m.name == "sign flip")
 
 
+def seen_text(page):
+    """What a reader of the page sees or hears but the code: its text outside code blocks and comments, and its
+    aria-label, alt and title attributes, spaces normalised."""
+    texts = [node for node in page.find_all(string=True)
+             if not isinstance(node, HTMLComment) and not node.find_parent(["pre", "script", "style", "title"])]
+    texts += [tag[name] for tag in page.find_all(True) for name in ("aria-label", "alt", "title") if tag.get(name)]
+    return " ".join(" ".join(texts).split())
+
+
+def label_words(label):
+    """The parts of a label that are words, without its placeholders: "Grade cell: {cell}" -> ["Grade cell:"]."""
+    return [part.strip() for part in re.split(r"\{\w+\}", label) if re.search(r"[^\W\d_]", part)]
+
+
+# The labels every page of feedback_class's notebooks shows (the others need a comment, a task, a late penalty, an
+# execute_result or an image).
+SHOWN_LABELS = ("score", "scores", "test_cell", "students_answer", "top", "grade_cell", "in_prompt")
+
+
 def test_a_page_is_in_the_students_language(graded):
     pages, _ = graded
     assert pages["sign_flip_en"].html["lang"] == "en" and pages["untouched"].html["lang"] == "en"
-    korean = pages["sign_flip_ko"]
+    korean, english = pages["sign_flip_ko"], pages["sign_flip_en"]
     assert korean.html["lang"] == "ko"
-    # The grader's own labels are English: on the Korean page, each says so.
-    labels = [tag for tag in korean.find_all(string=re.compile("Student's answer|Grade cell|Score"))]
-    assert labels and all(tag.find_parent(attrs={"lang": "en"}) for tag in labels)
-    assert not pages["sign_flip_en"].select("body [lang]"), "an English page marks nothing as English"
+    for page, language in ((korean, "ko"), (english, "en")):
+        text, labels = seen_text(page), feedback_labels(language)
+        missing = [labels[key] for key in SHOWN_LABELS if not all(w in text for w in label_words(labels[key]))]
+        assert not missing, f"the {language} page lacks its labels {missing}"
+        assert not page.select("body [lang]"), "nothing on the page is in another language"
+    # Every label of the Korean page is Korean: no English label is left on it.
+    korean_text = seen_text(korean)
+    assert all(re.search("[\uac00-\ud7a3]", feedback_labels("ko")[key]) for key in FEEDBACK_LABELS)
+    english_left = [words for label in FEEDBACK_LABELS.values() for words in label_words(label)
+                    if words in korean_text]
+    assert not english_left, english_left
+    # Jupyter's prompt too, and the score in the page's heading.
+    prompts = [prompt.get_text().replace("\xa0", " ") for prompt in korean.select(".input_prompt")]
+    assert "입력 [1]:" in prompts and not any("In [" in prompt for prompt in prompts)
+    assert "(점수: " in korean.h1.get_text()
 
 
 @pytest.mark.parametrize("language", ["en", "ko"])

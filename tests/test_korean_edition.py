@@ -189,6 +189,11 @@ def test_check_works_on_a_korean_notebook_and_answers_in_korean(tmp_path):
                             cwd=REPO_ROOT, capture_output=True, text=True, timeout=300)
     assert result.returncode == 1, result.stdout + result.stderr
     assert hint(sign_flip(), "ko") in result.stdout
+    # The report's own lines are Korean too: each test cell's outcome, the counts.
+    assert re.search(r"^실패  test_sigmoid", result.stdout, re.M) and re.search(r"^통과  test_softmax", result.stdout, re.M)
+    assert re.search(r"^테스트 셀 \d+개 통과, [1-9]\d*개 실패$", result.stdout, re.M)
+    assert re.search(r"^연습 사례: (\d+)개 중 \d+개 통과$", result.stdout, re.M)
+    assert not re.search(r"^(?:PASS|FAIL)  |passed|failed|practice cases", result.stdout, re.M), result.stdout
 
 
 def test_the_korean_chapter_notebooks_are_current():

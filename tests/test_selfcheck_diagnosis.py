@@ -4,6 +4,7 @@ It is the student edition's check (autograder/student/) fed with practice data c
 per function the practice cases with their values, the known mistake, the note on the grade, and never a
 graded case's expected output.
 """
+import dataclasses
 import os
 
 import nbformat
@@ -11,7 +12,7 @@ import pytest
 
 from autograder import hidden
 from autograder.isolation import sandbox
-from autograder.selfcheck import check_function, check_notebook
+from autograder.selfcheck import check_function, check_notebook, practice_data
 from autograder.student.cli import report
 from autograder.testing import set_answer, solved_exercise
 
@@ -43,7 +44,19 @@ def test_check_names_the_mistake_on_practice_cases_and_shows_no_graded_output(tm
     # What does not build on cell_update passes (the step and the sequence call it, and fail with it).
     assert all(functions[name].passed for name in ("forget_gate", "input_gate", "candidate", "output_gate",
                                                    "hidden_state", "params_from_torch"))
-    text = "\n".join(report(check, "the note"))
+    practice = practice_data()[ASSIGNMENT]
+    lines = report(check, practice)
+    text = "\n".join(lines)
+    # The report's own lines in the notebook's language: English here, Korean for a Korean notebook.
+    failed = sum(not test.passed for test in check.visible)
+    passed, cases = len(check.visible) - failed, [ok for f in check.functions for ok in f.cases.values()]
+    assert "FAIL  test_cell_update" in text and "PASS  test_forget_gate" in text
+    assert lines[-3:] == [f"{passed} passed, {failed} failed",
+                          f"practice cases: {sum(cases)} of {len(cases)} passed", practice.grade_note("en")]
+    korean = report(dataclasses.replace(check, language="ko"), practice)
+    assert "실패  test_cell_update" in "\n".join(korean) and "통과  test_forget_gate" in korean
+    assert korean[-3:] == [f"테스트 셀 {passed}개 통과, {failed}개 실패",
+                           f"연습 사례: {len(cases)}개 중 {sum(cases)}개 통과", practice.grade_note("ko")]
     assert "hidden case" not in text.lower() and "hidden test" not in text.lower()
     # Values are shown (got ..., expected ... of the practice case), but never a graded one.
     texts, _ = edition_leaks.graded_outputs()

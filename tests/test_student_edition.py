@@ -10,6 +10,7 @@ import base64
 import gzip
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -126,9 +127,12 @@ def assert_checks(python, folder, env=None):
         assert "other cases of the same kinds" in good.stdout
         bad = run_check(python, untouched, *options, env=run_env)
         assert bad.returncode == 1, bad.stdout + bad.stderr
-        assert "0 passed, 7 failed" in bad.stdout and "연습 사례" in bad.stdout  # a Korean notebook, answered so
+        # a Korean notebook, answered in Korean: the verdicts and the report's own lines
+        assert "테스트 셀 0개 통과, 7개 실패" in bad.stdout and "연습 사례: 34개 중 0개 통과" in bad.stdout
+        assert "실패  test_sigmoid" in bad.stdout and not re.search("passed|failed|FAIL|practice", bad.stdout)
         if run_env is without_bubblewrap:
             assert good.stdout.startswith("bubblewrap is not installed: running the notebook directly")
+            assert bad.stdout.startswith("bubblewrap이 설치되어 있지 않다. 노트북을 Jupyter처럼 직접 실행한다")
         for result in (good, bad):
             for alarming in ("WARNING", "eavesdropping", "Traceback", "DeprecationWarning"):
                 assert alarming not in result.stdout + result.stderr, result.stdout + result.stderr

@@ -14,6 +14,7 @@ from ..judge.faults import place_templates
 from ..judge.verdicts import wording_sentences
 from .code_prose import KINDS, cell_role, prose_pieces
 from .hints import GRADE_NOTE, HINT, PRACTICE_SENTENCES
+from .labels import CHECK_REPORT, FEEDBACK_LABELS
 from .translation import CODE_SUFFIX
 
 
@@ -29,6 +30,10 @@ def grader_messages() -> list[tuple[str, str]]:
                  for text in detail_templates())
     found.update((text, "a fault's place, in the diagnosis (autograder/judge/faults.py, Place): keep each {...}")
                  for text in place_templates())
+    found.update((text, f"the feedback page's label {key!r} (autograder/i18n/labels.py)")
+                 for key, text in FEEDBACK_LABELS.items())
+    found.update((text, f"the student check's report: {key!r} (autograder/i18n/labels.py)")
+                 for key, text in CHECK_REPORT.items())
     for assignment in list_assignments():
         module = hidden.load(assignment)
         found.update((text, f"{assignment}: a probe's own check (PROBE_MESSAGES): keep each {{...}}")

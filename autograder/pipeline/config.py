@@ -91,7 +91,7 @@ def course_config(root: str = REPO_ROOT, work_directory: str = WORK_DIRECTORY, r
     c.HTMLExporter.template_name = FEEDBACK_TEMPLATE
     c.HTMLExporter.extra_template_basedirs = [TEMPLATES_DIR]
     c.HTMLExporter.filters = {name: f"autograder.pipeline.feedback.{name}"
-                              for name in ("verdict_html", "page_markdown")}
+                              for name in ("verdict_html", "page_markdown", "label")}
     c.CSSHTMLHeaderPreprocessor.style = READABLE_CODE
     c.ClearHiddenTests.enforce_metadata = False
     # A feedback page shows what the student's code displayed, to the student and to the instructor who opens

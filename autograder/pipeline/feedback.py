@@ -7,7 +7,7 @@ feedback template), makes its exporter once per process, and every student's pag
 their autograded notebook, with their own gradebook.
 
 The page is nbgrader's feedback page made readable offline and by everyone (templates/gatebygate_feedback):
-  * in the student's language (`<html lang>`), with the grader's English labels marked as English;
+  * in the student's language (`<html lang>`), the grader's own labels and Jupyter's prompts too (i18n/labels.py);
   * math typeset by MathJax 3, the copy the book's site ships (the sphinx-mathjax-offline package), installed
     once per grading run beside the pages (Layout.mathjax) and loaded by a relative address: nothing is fetched;
   * every line wraps, so no box scrolls sideways; the verdicts' book references are links to the published
@@ -37,6 +37,7 @@ from nbformat import NotebookNode
 from nbgrader.converters import GenerateFeedback
 from nbgrader.preprocessors import NbGraderPreprocessor
 
+from ..i18n.labels import FEEDBACK_LABELS, feedback_labels
 from ..i18n.sections import link_book_references
 from ..judge.wire import CELL_VERDICT_KEY, VERDICT_KEY
 from .config import course_config
@@ -59,7 +60,7 @@ def write_feedback(autograded: NotebookNode, path: str, assignment: str, student
         "output_files_dir": f"{assignment}_files",
         "nbgrader": {"student": student_id, "assignment": assignment, "notebook": assignment, "db_url": db_url},
         # and what the course's template adds
-        "feedback": {"language": language,
+        "feedback": {"language": language, "labels": feedback_labels(language),
                      "mathjax": os.path.relpath(install_mathjax(mathjax), folder).replace(os.sep, "/")},
     }
     html, _ = _exporter().from_notebook_node(autograded, resources=resources)
@@ -85,8 +86,9 @@ class FeedbackExporter(HTMLExporter):
         resources = self._init_resources(resources)
         self.register_filter("filter_data_type", WidgetsDataTypeFilter(notebook_metadata=self._nb_metadata,
                                                                        parent=self, resources=resources))
-        html, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
-        return IMAGE_WITHOUT_ALT.sub('<img alt="No description has been provided for this image"', html), resources
+        page, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+        alt = html.escape(page_labels(resources)["image_without_alt"], quote=True)
+        return IMAGE_WITHOUT_ALT.sub(f'<img alt="{alt}"', page), resources
 
 
 class RememberedHighlight(Highlight2HTML):
@@ -133,6 +135,20 @@ def verdict_html(output: NotebookNode) -> str:
     text = "".join(text) if isinstance(text, list) else str(text)
     return "".join(f'<div class="verdict-line">{link_book_references(html.escape(line))}</div>'
                    for line in text.splitlines())
+
+
+def page_labels(resources: dict | None) -> dict[str, str]:
+    """The page's labels: those write_feedback put in its resources (in the student's language), else English."""
+    labels = ((resources or {}).get("feedback") or {}).get("labels") or {}
+    return {key: labels.get(key) or english for key, english in FEEDBACK_LABELS.items()}
+
+
+@pass_context
+def label(context: Any, key: str, **values: str) -> str:
+    """The page's filter for its label `key` (`'score' | label(score=..., max_score=...)`) in the page's
+    language, as HTML: the label escaped, each placeholder filled with its value in `values`, HTML already (a
+    grade id in <code>, a score)."""
+    return html.escape(page_labels(context.get("resources"))[key], quote=True).format(**values)
 
 
 # ------------------------------------------------------------------------------------------- markdown cells

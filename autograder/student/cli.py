@@ -11,16 +11,18 @@ from ..course import CourseError
 from ..isolation import sandbox
 from ..isolation.sandbox import Limits
 from .notebook import CELL_TIMEOUT, NotebookCheck, can_sandbox, check_notebook
-from .practice import PracticeData, PracticeError, installed
+from .practice import Practice, PracticeData, PracticeError, installed
 
 
-def report(check: NotebookCheck, grade_note: str) -> list[str]:
-    """The lines a check prints: each test cell as it passed or failed in the notebook, under it the practice
-    verdict of each function it checks, then the counts and the note on where the grade comes from."""
+def report(check: NotebookCheck, practice: Practice) -> list[str]:
+    """The lines a check prints, in the notebook's language (`practice`'s words): each test cell as it passed or
+    failed in the notebook, under it the practice verdict of each function it checks, then the counts and the
+    note on where the grade comes from."""
     lines, shown = [], set()
     by_function = {f.function: f for f in check.functions}
+    wording, words = practice.wording(check.language), practice.report_words(check.language)
     for test in check.visible:
-        outcome = "PASS" if test.passed else "FAIL"
+        outcome = wording.case_passed if test.passed else wording.case_failed
         lines.append(f"{outcome}  {test.cell}" + (f"  {test.message}" if test.message else ""))
         functions = check.cells_of.get(test.cell) or [test.cell[len("test_"):]]
         for function in functions:
@@ -32,9 +34,9 @@ def report(check: NotebookCheck, grade_note: str) -> list[str]:
             lines.extend("      " + line for line in by_function[function].diagnosis.splitlines())
     failed = sum(not t.passed for t in check.visible)
     cases = [passed for f in check.functions for passed in f.cases.values()]
-    lines.append(f"{len(check.visible) - failed} passed, {failed} failed")
-    lines.append(f"practice cases: {sum(cases)} of {len(cases)} passed")
-    lines.append(grade_note)
+    lines.append(words["counts"].format(passed=len(check.visible) - failed, failed=failed))
+    lines.append(words["practice_counts"].format(passed=sum(cases), total=len(cases)))
+    lines.append(practice.grade_note(check.language))
     return lines
 
 
@@ -50,11 +52,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace, data: PracticeData, limits: Limits | None = None) -> int:
     """Check args.notebook with `data`; print the report; 0 when everything passed, 1 when something failed."""
     use_sandbox = not args.no_sandbox and can_sandbox()
-    if not args.no_sandbox and not use_sandbox:
-        reason = "bubblewrap is not installed" if sandbox.missing_tools() else "the sandbox needs root"
-        print(f"{reason}: running the notebook directly, as Jupyter would (grading runs it in a sandbox)")
-    check = check_notebook(args.notebook, data, use_sandbox, args.timeout, limits)
-    for line in report(check, data[check.assignment].grade_note(check.language)):
+
+    def starting(practice: Practice, language: str) -> None:  # once the notebook is read: in its language
+        if not args.no_sandbox and not use_sandbox:
+            reason = "no_bubblewrap" if sandbox.missing_tools() else "not_root"
+            print(practice.report_words(language)[reason], flush=True)
+
+    check = check_notebook(args.notebook, data, use_sandbox, args.timeout, limits, starting)
+    for line in report(check, data[check.assignment]):
         print(line)
     return 0 if check.passed else 1
 

@@ -18,6 +18,7 @@ import sys
 import tempfile
 import threading
 from dataclasses import dataclass, field
+from typing import Callable
 
 import nbformat
 
@@ -28,7 +29,7 @@ from ..isolation.sandbox import Limits
 from ..isolation.zygote import KernelZygote, preloadable_imports
 from ..judge.verdicts import missing_verdict
 from ..judge.wire import MIME_TYPE
-from .practice import FunctionCheck, PracticeData, judge_functions
+from .practice import FunctionCheck, Practice, PracticeData, judge_functions
 
 MAX_FOLDER_BYTES = 128 * MiB  # of the files beside the notebook, what the check copies
 CELL_TIMEOUT = 60             # seconds a cell may run (grading's default, pipeline/config.py)
@@ -127,10 +128,13 @@ def name_of(path: str) -> str:
 
 
 def check_notebook(path: str, data: PracticeData, use_sandbox: bool | None = None,
-                   cell_timeout: int = CELL_TIMEOUT, limits: Limits | None = None) -> NotebookCheck:
+                   cell_timeout: int = CELL_TIMEOUT, limits: Limits | None = None,
+                   starting: Callable[[Practice, str], None] | None = None) -> NotebookCheck:
     """Run the notebook at `path` and judge it: its visible tests, then each graded function on the practice cases.
 
     use_sandbox: None runs in the sandbox where can_sandbox(); True insists on it; False runs directly.
+    starting: called with the assignment's practice data and the notebook's language once the notebook is read
+    and recognised, before it runs (the command line says there, in the student's language, how it runs it).
     The notebook and the regular files beside it are copied as plain files: a link is never followed.
     """
     notebook = read_notebook(path)
@@ -142,6 +146,9 @@ def check_notebook(path: str, data: PracticeData, use_sandbox: bool | None = Non
         raise CourseError(f"the sandbox needs {', '.join(sandbox.missing_tools())}: {sandbox.INSTALL_HINT}")
     elif use_sandbox and not can_sandbox():
         raise CourseError("the sandbox needs root: it hands the kernel to an unprivileged user")
+    language = notebook_language(notebook)
+    if starting is not None:
+        starting(practice, language)
     functions = practice.release["functions"]
     probe = probe_cell(assignment, functions)
     # What the outputs are judged against is read while the kernel runs: its tensors import torch, about 2 s of
@@ -155,7 +162,6 @@ def check_notebook(path: str, data: PracticeData, use_sandbox: bool | None = Non
         run = _run_in_sandbox if use_sandbox else _run_directly
         run(notebook, probe, practice, scratch, workdir, cell_timeout, limits)
     loading.join()
-    language = notebook_language(notebook)
     visible = visible_tests(notebook)
     emissions = {}
     for output in probe.get("outputs", []):

@@ -9,7 +9,8 @@ autograder check`, which writes the same folder from the repository first:
     <assignment>/expected.json.gz  what their outputs are judged against (judge.evidence.dump_expected): the
                                    reference's observations and the known mistakes' observations, no code
     <assignment>/words.json        per language: the verdict's sentences, the note on the grade, each known
-                                   mistake's hint and each case's name, as the grader's catalogue words them
+                                   mistake's hint, each case's name and the report's own lines, as the
+                                   grader's catalogue words them
     <assignment>/release.json      how to recognise the released notebook (nbgrader grade ids, checksums, cell
                                    ids) and which functions each test cell checks
 
@@ -97,6 +98,11 @@ class Practice:
     def grade_note(self, language: str = "en") -> str:
         """The sentence saying where the grade comes from."""
         return self._words[self.language(language)]["grade_note"]
+
+    def report_words(self, language: str = "en") -> dict[str, str]:
+        """The check report's own lines in `language` ({key: text}, i18n/labels.py CHECK_REPORT): its counts, and
+        the line saying that the notebook runs outside the sandbox."""
+        return self._words[self.language(language)]["report"]
 
 
 class PracticeData:
