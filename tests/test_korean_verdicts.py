@@ -153,3 +153,15 @@ def test_a_label_is_read_in_korean_and_its_name_kept_in_english():
     assert labelled(escaped) == escaped, "a key written with escapes is kept as it is"
     assert labelled("result['W_f'][1]") == "result['W_f'][1]"
     assert Label.UNCHANGED.format(name="x") == "x after the call (must be unchanged)"
+
+
+def test_a_grader_translation_that_renames_a_placeholder_is_a_catalogue_problem(tmp_path):
+    import catalogue_check  # book/_ext (pyproject.toml)
+    import polib
+    catalogue = polib.POFile()
+    catalogue.append(polib.POEntry(msgid=Detail.WRONG_SHAPE, msgstr="{name}의 형태: {shape}"))
+    catalogue.append(polib.POEntry(msgid=Place.BOTH, msgstr="{first} 및 {second"))
+    catalogue.append(polib.POEntry(msgid=Place.IN, msgstr="{site}의 {name}"))
+    catalogue.save(str(tmp_path / "autograder.po"))
+    found = catalogue_check.problems(tmp_path / "autograder.po")
+    assert len(found) == 2 and "lost {expected}, {got}; added {shape}" in found[0] and "a brace" in found[1]

@@ -148,7 +148,10 @@ def label(context: Any, key: str, **values: str) -> str:
     """The page's filter for its label `key` (`'score' | label(score=..., max_score=...)`) in the page's
     language, as HTML: the label escaped, each placeholder filled with its value in `values`, HTML already (a
     grade id in <code>, a score)."""
-    return html.escape(page_labels(context.get("resources"))[key], quote=True).format(**values)
+    try:
+        return html.escape(page_labels(context.get("resources"))[key], quote=True).format(**values)
+    except (KeyError, IndexError, ValueError, AttributeError):  # a translation that renamed a placeholder
+        return html.escape(FEEDBACK_LABELS[key], quote=True).format(**values)
 
 
 # ------------------------------------------------------------------------------------------- markdown cells

@@ -12,6 +12,7 @@ English release instead, by autograder.i18n.translation.code_catalogue_problems:
 translation that would change the code, no English words left.
 """
 import re
+import string
 import sys
 from collections import Counter
 from pathlib import Path
@@ -105,6 +106,25 @@ def _structure_problems(msgid, msgstr):
     return problems
 
 
+def _placeholder_problems(msgid, msgstr):
+    """A message the grader fills in (a template of the judge, a verdict's sentence, a label) must name the same
+    {fields} as the English, or the grader shows the English instead (checking.Message.render)."""
+    def fields(text):
+        try:
+            return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+        except ValueError:
+            return None
+    english, korean = fields(msgid), fields(msgstr)
+    if korean is None:
+        return ["a brace that is no placeholder: write {{ or }} for a brace itself"]
+    if english is not None and english != korean:
+        lost, added = sorted(english - korean), sorted(korean - english)
+        return ["placeholders differ: " + "; ".join(part for part in (
+            "lost " + ", ".join(f"{{{n}}}" for n in lost) if lost else "",
+            "added " + ", ".join(f"{{{n}}}" for n in added) if added else "") if part)]
+    return []
+
+
 def _without_words(text):
     return re.sub(r"\s+", "", MATH_TEXT.sub("", text))
 
@@ -130,8 +150,10 @@ def problems(path):
                  for entry in catalogue.obsolete_entries()]
         return found + [f"{name}: {_excerpt(message)!r}: {problem}"
                         for message, problem in code_catalogue_problems(assignment, language)]
+    filled_in = Path(path).name == "autograder.po"  # the grader's: each message is a template it fills in
     for entry in [*catalogue, *catalogue.obsolete_entries()]:
-        for problem in entry_problems(entry):
+        extra = _placeholder_problems(entry.msgid, entry.msgstr) if filled_in and entry.msgstr.strip() else []
+        for problem in entry_problems(entry) + extra:
             found.append(f"{name}: {_excerpt(entry.msgid)!r}: {problem}")
     return found
 
