@@ -165,3 +165,18 @@ def test_a_grader_translation_that_renames_a_placeholder_is_a_catalogue_problem(
     catalogue.save(str(tmp_path / "autograder.po"))
     found = catalogue_check.problems(tmp_path / "autograder.po")
     assert len(found) == 2 and "lost {expected}, {got}; added {shape}" in found[0] and "a brace" in found[1]
+
+
+def test_reading_a_message_back_never_backtracks_on_a_crafted_text():
+    """A student's own AssertionError reaches Message.parse: a text made of the templates' separators, many
+    times over, is read in one pass (a regular expression with several fields would take exponential time)."""
+    crafted = "f [x]: " + ("h differs from the reference by up to  (at index : got , expected ; tolerance "
+                           "rtol=, atol=)" * 30)[:1990]
+    said = probe_said(crafted, ())
+    assert said is None or str(said) == crafted[len("f [x]: "):]
+    for text, template in [("x after the call after the call", Label.AFTER),
+                           ("a and b and c", Place.BOTH), ("expected (h, c)", Detail.EXPECTED_OUTPUTS)]:
+        message = Message.parse(text, [template])
+        assert message is not None and str(message) == text, text
+    assert Message.parse("h has shape (1,), expected", [Detail.WRONG_SHAPE]) is None
+    assert Message.parse(" after the call", [Label.AFTER]) is None, "a field is never empty"

@@ -92,23 +92,46 @@ class Message:
 
     @classmethod
     def parse(cls, text: str, templates: Sequence[str]) -> Message | None:
-        """The Message whose English rendering is `text`, from the first of `templates` that matches it; None if
-        none does. (A probe's message arrives from the kernel as text: this recovers what to translate.)"""
+        """The Message whose English rendering is `text`, from the first of `templates` that gives it; None if
+        none does. (A probe's message arrives from the kernel as text: this recovers what to translate.)
+
+        The text may be a student's exception message, so it is never matched against a regular expression,
+        which with several fields can take exponential time on a crafted text. One pass instead: a field runs to
+        the first place of the literal after it (the last literal, to the end), and the result counts only if
+        it renders as `text` again."""
         for template in templates:
-            found = _template_pattern(template).fullmatch(text)
-            if found:
-                return cls(template, found.groupdict())
+            values = _fields_of(template, text)
+            if values is not None:
+                return cls(template, values)
         return None
 
 
-def _template_pattern(template: str) -> re.Pattern:
-    pattern, seen = [], set()
-    for literal, name, _spec, _conversion in string.Formatter().parse(template):
-        pattern.append(re.escape(literal))
-        if name is not None:
-            pattern.append(f"(?P={name})" if name in seen else f"(?P<{name}>.+?)")
-            seen.add(name)
-    return re.compile("".join(pattern), re.DOTALL)
+def _fields_of(template: str, text: str) -> dict[str, str] | None:
+    pieces = [(literal, name) for literal, name, _spec, _conversion in string.Formatter().parse(template)]
+    values, at, pending = {}, 0, None  # pending: the field whose value runs up to the next literal
+    for index, (literal, name) in enumerate(pieces):
+        if pending is None:
+            if not text.startswith(literal, at):
+                return None
+            at += len(literal)
+        else:
+            if index == len(pieces) - 1 and name is None:  # the last literal ends the text
+                end = len(text) - len(literal) if text.endswith(literal) else -1
+            else:
+                end = text.find(literal, at + 1) if literal else -1  # two fields side by side: no reading
+            if end <= at:  # not found, or a field with no value
+                return None
+            values[pending] = text[at:end]
+            at = end + len(literal)
+        pending = name
+    if pending is not None:
+        if at >= len(text):
+            return None
+        values[pending], at = text[at:], len(text)
+    try:
+        return values if at == len(text) and template.format(**values) == text else None
+    except (KeyError, IndexError, ValueError):
+        return None
 
 
 class Detail:
@@ -192,6 +215,7 @@ def detail_templates() -> list[str]:
 
 
 def label_templates() -> list[str]:
+    """Label's forms, in the order they are tried."""
     return [value for name, value in vars(Label).items() if name.isupper()]
 
 
@@ -454,8 +478,7 @@ def judge_case(case: Case, got: Any, expected: Any, output_name: str, parameters
 def probe_said(message: str, probe_messages: Sequence[str]) -> Message | None:
     """What a probe's own check said, as a Message with its place ("function [case]: ") taken off: an
     AssertionError whose text is one of the module's PROBE_MESSAGES or of Detail's, or that names its place as a
-    probe does;
-    else None (an assert of the student's own is a call that raised)."""
+    probe does; else None (an assert of the student's own is a call that raised)."""
     place = re.match(r"[A-Za-z_][A-Za-z0-9_]* \[[^\n]*?\]: ", message)
     text = message[place.end():] if place else message
     said = Message.parse(text, [*probe_messages, *detail_templates()])
