@@ -180,3 +180,23 @@ def test_reading_a_message_back_never_backtracks_on_a_crafted_text():
         assert message is not None and str(message) == text, text
     assert Message.parse("h has shape (1,), expected", [Detail.WRONG_SHAPE]) is None
     assert Message.parse(" after the call", [Label.AFTER]) is None, "a field is never empty"
+
+
+def test_what_the_grader_could_not_read_is_worded_too():
+    """A forged or broken emission fails its case with words of the grader's (judge/wire.py), in Korean too."""
+    from autograder.judge.wire import decode, decode_observation
+    case = Case("x", args=(np.zeros(2),))
+    expected = case.observe(lambda x: x)
+    forged = [{"__ndarray__": "AAAA", "dtype": "object", "shape": [1]}, {"__ndarray__": "!", "dtype": "float64"},
+              {"__unsupported__": "array of dtype object"}]
+    for value in forged:
+        detail = judge_case(case, (decode(value), {}), expected, "result")
+        assert set(templates_of(detail)) - JOINING <= set(map(str, listed_templates())), detail
+        assert not any(word in detail.render(wording("ko").text) for word in ("array of", "malformed")), detail
+    broken = judge_case(case, decode_observation({"__observed__": "x"}), expected, "result")
+    assert broken.render(wording("ko").text).startswith("테스트 셀의 출력을 읽을 수 없다: ")
+
+
+def listed_templates():
+    from autograder.judge.checking import detail_templates
+    return detail_templates()

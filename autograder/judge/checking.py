@@ -168,6 +168,12 @@ class Detail:
     EXPECTED_OUTPUTS = "expected {outputs}"
     MUST_BE_DICT = "{name} must be a dict with the keys {keys}"
     SHOULD_RETURN = "{function} should return a tuple {outputs}, got {kind}"
+    # What the grader could not read of an emission (judge/wire.py, verdicts.decoded_emission).
+    UNREADABLE_DEEP = "output nested too deeply"
+    UNREADABLE_MALFORMED = "malformed output ({error})"
+    UNREADABLE_DTYPE = "array of dtype {dtype}"
+    UNREADABLE_EMISSION = "the test cell's outputs could not be read"
+    EMISSION_TOO_LARGE = "outputs far larger or deeper than expected"
     NUMPY_ARRAY = "a numpy array"
     TORCH_TENSOR = "a torch tensor"
     LIST = "a list"
@@ -209,6 +215,10 @@ class Label:
     IDS_DTYPE = "ids is a numpy array of dtype {dtype} (1 = yes)"
 
 
+UNREAD = (Detail.UNREADABLE_DEEP, Detail.UNREADABLE_MALFORMED, Detail.UNREADABLE_DTYPE, Detail.UNREADABLE_EMISSION,
+          Detail.EMISSION_TOO_LARGE)
+
+
 def detail_templates() -> list[str]:
     """Every template of Detail, then of Label, in order: what the grader's catalogue translates."""
     return [value for kind in (Detail, Label) for name, value in vars(kind).items() if name.isupper()]
@@ -248,6 +258,12 @@ def _joined(first: str | Message, second: str) -> str | Message:
     if isinstance(first, str):
         return first + second
     return Message("{first}{second}", {"first": first, "second": second})
+
+
+def _unread(text: str) -> str | Message:
+    """What the grader says it could not read, as the Message it was made from (as `text` where it is not one:
+    a student's own type name)."""
+    return Message.parse(text, UNREAD) or text
 
 
 class Mismatch(AssertionError):
@@ -371,7 +387,7 @@ def assert_matches(got: Any, expected: Any, name: str, rtol: float, atol: float)
     if isinstance(got, Raised):
         raise Mismatch(Detail.OUTPUT_RAISED, name=name, error=repr(got))
     if isinstance(got, Unreadable):
-        raise Mismatch(Detail.NOT_NUMERIC, name=name, got=repr(got))
+        raise Mismatch(Detail.NOT_NUMERIC, name=name, got=_unread(repr(got)))
     _assert_same_kind(got, expected, name)
     try:
         got_array = np.asarray(got, dtype=float) if not _is_tensor(got) else got.detach().numpy()
@@ -448,7 +464,7 @@ def judge_case(case: Case, got: Any, expected: Any, output_name: str, parameters
         if got.kind == "FloatingPointError":
             return Message(Detail.FLOATING_POINT, {"error": got.message})
         if got.kind == "MalformedEmission":
-            return Message(Detail.MALFORMED, {"error": got.message})
+            return Message(Detail.MALFORMED, {"error": _unread(got.message)})
         if got.kind == "AssertionError":
             said = probe_said(got.message, probe_messages)
             if said is not None:

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from typing import Any, Callable, Iterator, NamedTuple
 
-from .checking import Case, CaseResult, Raised, judge, parameter_names
+from .checking import Case, CaseResult, Detail, Raised, judge, parameter_names
 from .faults import (UPSTREAM, Callee, Finding, Trace, callee_models, diagnose, distinct_models, fault_models,
                      kept_models, render_place)
 from .mistakes import Mistake, observations
@@ -395,7 +395,7 @@ def decoded_emission(expected: Expected, emission: dict) -> tuple[list[Any], Tra
     except (TypeError, ValueError, RecursionError):
         too_large = True
     if too_large:
-        return [Raised("MalformedEmission", "outputs far larger or deeper than expected")] * len(raw), None
+        return [Raised("MalformedEmission", Detail.EMISSION_TOO_LARGE)] * len(raw), None
     calls = decode_calls(emission.get("calls"), len(raw))
     return [decode_observation(r) for r in raw], None if calls is None else Trace(
         calls, decode_calls(emission.get("raised_in"), len(raw)) or [[] for _ in raw])

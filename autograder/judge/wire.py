@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from .checking import Raised, Unreadable
+from .checking import Detail, Raised, Unreadable
 
 MIME_TYPE = "application/vnd.gatebygate.hidden-outputs+json"  # the kernel shim writes the same string
 VERDICT_KEY = "gatebygate/verdict"
@@ -40,9 +40,9 @@ def decode(value: Any, depth: int = 0) -> Any:
     try:
         return _decode(value, depth)
     except (RecursionError, _TooDeep):
-        return Unreadable("output nested too deeply")
+        return Unreadable(Detail.UNREADABLE_DEEP)
     except Exception as error:  # malformed data from the kernel: it is the student's output, and it is wrong
-        return Unreadable(f"malformed output ({type(error).__name__})")
+        return Unreadable(Detail.UNREADABLE_MALFORMED.format(error=type(error).__name__))
 
 
 def _decode(value, depth):
@@ -54,7 +54,7 @@ def _decode(value, depth):
         if "__ndarray__" in value:
             dtype = np.dtype(str(value["dtype"]))
             if dtype.kind not in "biuf":
-                return Unreadable(f"array of dtype {dtype}")
+                return Unreadable(Detail.UNREADABLE_DTYPE.format(dtype=dtype))
             shape = [int(n) for n in value["shape"]]
             data = base64.b64decode(str(value["__ndarray__"]), validate=True)
             array = np.frombuffer(data, dtype=dtype).reshape(shape).copy()
@@ -85,7 +85,7 @@ def decode_observation(raw: Any) -> tuple | Raised:
         pair = raw["__raised__"]
         if isinstance(pair, list) and len(pair) == 2:
             return Raised(str(pair[0])[:100], str(pair[1])[:2000])
-    return Raised("MalformedEmission", "the test cell's outputs could not be read")
+    return Raised("MalformedEmission", Detail.UNREADABLE_EMISSION)
 
 
 def decode_calls(raw: Any, count: int) -> list[list[str]] | None:
