@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import contextlib
 import copy
+import functools
 import hashlib
 import inspect
 import re
@@ -106,8 +107,14 @@ class Message:
         return None
 
 
+@functools.lru_cache(maxsize=None)
+def _pieces(template: str) -> tuple[tuple[str, str | None], ...]:
+    """A template as (literal, the field after it or None) pairs, parsed once."""
+    return tuple((literal, name) for literal, name, _spec, _conversion in string.Formatter().parse(template))
+
+
 def _fields_of(template: str, text: str) -> dict[str, str] | None:
-    pieces = [(literal, name) for literal, name, _spec, _conversion in string.Formatter().parse(template)]
+    pieces = _pieces(template)
     values, at, pending = {}, 0, None  # pending: the field whose value runs up to the next literal
     for index, (literal, name) in enumerate(pieces):
         if pending is None:
@@ -221,12 +228,16 @@ UNREAD = (Detail.UNREADABLE_DEEP, Detail.UNREADABLE_MALFORMED, Detail.UNREADABLE
 
 def detail_templates() -> list[str]:
     """Every template of Detail, then of Label, in order: what the grader's catalogue translates."""
-    return [value for kind in (Detail, Label) for name, value in vars(kind).items() if name.isupper()]
+    return [*_DETAIL_TEMPLATES, *_LABEL_TEMPLATES]
 
 
 def label_templates() -> list[str]:
     """Label's forms, in the order they are tried."""
-    return [value for name, value in vars(Label).items() if name.isupper()]
+    return list(_LABEL_TEMPLATES)
+
+
+_DETAIL_TEMPLATES = tuple(value for name, value in vars(Detail).items() if name.isupper())
+_LABEL_TEMPLATES = tuple(value for name, value in vars(Label).items() if name.isupper())
 
 
 # A key in an output's name, "[...]" around a Python string literal as repr writes it.
@@ -243,7 +254,7 @@ def labelled(name: str) -> str | Message:
     for quoted, after in zip(pieces[1::2], pieces[2::2]):
         key = ast.literal_eval(quoted)  # a literal repr wrote: the reference's own keys
         verbatim = isinstance(key, str) and quoted == quoted[0] + key + quoted[0]  # nothing escaped in it
-        label = Message.parse(key, label_templates()) if verbatim else None
+        label = Message.parse(key, _LABEL_TEMPLATES) if verbatim else None
         if label is None:
             joined = _joined(joined, f"[{quoted}]")
         else:
@@ -497,7 +508,7 @@ def probe_said(message: str, probe_messages: Sequence[str]) -> Message | None:
     probe does; else None (an assert of the student's own is a call that raised)."""
     place = re.match(r"[A-Za-z_][A-Za-z0-9_]* \[[^\n]*?\]: ", message)
     text = message[place.end():] if place else message
-    said = Message.parse(text, [*probe_messages, *detail_templates()])
+    said = Message.parse(text, (*probe_messages, *_DETAIL_TEMPLATES, *_LABEL_TEMPLATES))
     return said if said is not None or place is None else Message.literal(text)
 
 
