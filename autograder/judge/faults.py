@@ -474,7 +474,8 @@ def _model_specs(function: str, reference: Callable, cases: list[Case], output_n
         add(f"{label} negated", "sign", label, inputs=_transform(path, _negated))
         if all(_in_unit_interval(_get(called, path)) for called in arguments if _get(called, path) is not None):
             add(f"{label} left out (ones)", "missing-term", label, inputs=_transform(path, _ones))
-            add(f"1 - {label} for {label}", "swap", Place.BOTH.format(first=label, second=f"1 - {label}"), inputs=_transform(path, _complement))
+            add(f"1 - {label} for {label}", "swap", Place.BOTH.format(first=label, second=f"1 - {label}"),
+                inputs=_transform(path, _complement))
         add(f"{label} doubled", "scale", label, inputs=_transform(path, _doubled))
         add(f"{label} halved", "scale", label, inputs=_transform(path, _halved))
         if any(len(s) == 2 for s in shapes[path]):
