@@ -71,6 +71,8 @@ def test_a_probes_message_is_worded_from_its_template():
     assert said.render(wording("ko").text) == "W_f에 기울기가 전달되지 않았다. forward에서 쓰이는지 확인하라."
     # The judge's own structural templates serve the probes too ("expected (h, c)").
     assert probe_said("lstm_forward [x]: expected (h, c)", ()).render(wording("ko").text) == "기대한 반환값: (h, c)"
+    assert probe_said("irnn_init should return a tuple (W_xh, W_hh, b_h), got list", (), "irnn_init") is not None
+    assert probe_said("expected (h, c)", ()) is None, "without a place or the function's name: the student's own"
     # A student's own assert is a call that raised, never a probe's words; one that imitates a probe's place is
     # shown as it is.
     case = Case("x", args=(np.zeros(2),))

@@ -463,11 +463,12 @@ def _is_tensor(value):
 
 
 def judge_case(case: Case, got: Any, expected: Any, output_name: str, parameters: tuple[str, ...] = (),
-               probe_messages: Sequence[str] = ()) -> Message | None:
+               probe_messages: Sequence[str] = (), function: str = "") -> Message | None:
     """None if one case's observation (outputs, inputs after the call) agrees with the reference's, else why not.
 
     got / expected: (outputs, inputs) pairs from Case.observe, or Raised for a call that raised.
     probe_messages: the hidden module's PROBE_MESSAGES, the templates of its probes' own checks.
+    function: the graded function's name, which a probe's message without a place starts with.
     """
     if isinstance(expected, Raised):
         return Message(Detail.REFERENCE_RAISED, {"error": repr(expected)})
@@ -477,7 +478,7 @@ def judge_case(case: Case, got: Any, expected: Any, output_name: str, parameters
         if got.kind == "MalformedEmission":
             return Message(Detail.MALFORMED, {"error": _unread(got.message)})
         if got.kind == "AssertionError":
-            said = probe_said(got.message, probe_messages)
+            said = probe_said(got.message, probe_messages, function)
             if said is not None:
                 return said  # a probe's own structural check, already phrased for the student
         return Message(Detail.CALL_RAISED, {"error": repr(got)})
@@ -502,11 +503,15 @@ def judge_case(case: Case, got: Any, expected: Any, output_name: str, parameters
     return None
 
 
-def probe_said(message: str, probe_messages: Sequence[str]) -> Message | None:
+def probe_said(message: str, probe_messages: Sequence[str], function: str = "") -> Message | None:
     """What a probe's own check said, as a Message with its place ("function [case]: ") taken off: an
-    AssertionError whose text is one of the module's PROBE_MESSAGES or of Detail's, or that names its place as a
-    probe does; else None (an assert of the student's own is a call that raised)."""
+    AssertionError that names its place as a probe does, or (a04's and a05's, which have none) starts with the
+    function's name, read through the module's PROBE_MESSAGES or Detail's; else None (an assert of the student's
+    own is a call that raised, whatever its words)."""
     place = re.match(r"[A-Za-z_][A-Za-z0-9_]* \[[^\n]*?\]: ", message)
+    named = bool(function) and message.startswith((function + " ", function + ":"))
+    if place is None and not named:
+        return None
     text = message[place.end():] if place else message
     said = Message.parse(text, (*probe_messages, *_DETAIL_TEMPLATES, *_LABEL_TEMPLATES))
     return said if said is not None or place is None else Message.literal(text)
@@ -530,7 +535,7 @@ def judge(function_name: str, cases: list[Case], got: list[Any], expected: list[
     probe_messages: the templates of the probes' own checks (the hidden module's PROBE_MESSAGES)."""
     results = []
     for case, mine, want in zip(cases, got, expected):
-        detail = judge_case(case, mine, want, output_name, parameters, probe_messages)
+        detail = judge_case(case, mine, want, output_name, parameters, probe_messages, function_name)
         message = "" if detail is None else f"{function_name} [{case.name}]: {detail}"
         results.append(CaseResult(case.name, detail is None, message, detail))
     return results
